@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what the project needs on a fresh Debian machine, then restores NuGet packages.
+# Idempotent: packages already present are not reinstalled.
+#   libopenblas0-pthread   fast cblas_sgemm (the engine falls back to a managed GEMM without it)
+#   dataset-fashion-mnist  the real data the examples, the CLI's main job and the training tests use
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+packages=(libopenblas0-pthread dataset-fashion-mnist)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null && sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+command -v dotnet >/dev/null || { echo "setup: the .NET SDK (dotnet) is not on PATH; install .NET 10 first." >&2; exit 1; }
+dotnet restore "$here/MLNetMarginLoss.sln" --nologo -v quiet
+echo "setup: ready (openblas: $(ldconfig -p | grep -c libopenblas) libs, fashion-mnist: $(ls /usr/share/datasets/fashion-mnist/*.gz 2>/dev/null | wc -l) files)" >&2
