@@ -1,0 +1,78 @@
+using System.CommandLine;
+using System.Diagnostics;
+using MLNetMarginLoss.Data;
+using MLNetMarginLoss.Encoders;
+using MLNetMarginLoss.Engine.Kernels;
+using MLNetMarginLoss.Heads;
+using MLNetMarginLoss.Training;
+
+namespace MLNetMarginLoss.Cli.Commands;
+
+/// <summary>
+/// <c>bench</c>: training throughput on Fashion-MNIST with the peer's job (ArcFace s=30 m=0.5, Adam 1e-3):
+/// one timed epoch of N rows after a short untimed warm-up.
+/// </summary>
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var encoder = new Option<string>("--encoder") { Description = "mlp (784-512-256-128) | cnn (the seed tutorial's network)", DefaultValueFactory = _ => "mlp" };
+        var samples = new Option<int>("--samples") { Description = "Training rows in the timed epoch.", DefaultValueFactory = _ => 60000 };
+        var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 256 };
+        var embedding = new Option<int>("--embedding-size") { DefaultValueFactory = _ => 128 };
+        var threads = new Option<int>("--threads") { DefaultValueFactory = _ => 0 };
+        var gemm = new Option<GemmProvider>("--gemm") { Description = "auto | openblas | managed", DefaultValueFactory = _ => GemmProvider.Auto };
+        var json = new Option<bool>("--json");
+        var command = new Command("bench", "Measure training throughput (samples/s) on Fashion-MNIST.") { encoder, samples, batch, embedding, threads, gemm, json };
+        command.SetAction(result => CliErrors.Run(() =>
+        {
+            int n = result.GetValue(samples);
+            if (n < 2) throw new ArgumentException($"--samples must be at least 2, got {n}.");
+            var data = DataSources.Load("fashion-mnist", null, n, null);
+            var spec = new EncoderSpec
+            {
+                Kind = TrainCommand.ParseEncoder(result.GetValue(encoder)!),
+                EmbeddingSize = result.GetValue(embedding),
+                HiddenSizes = [512, 256],
+            };
+            ArcFaceTrainerOptions Options(int epochs) => new()
+            {
+                Head = HeadKind.ArcFace,
+                HeadOptions = new HeadOptions { Scale = 30, Margin = 0.5 },
+                Encoder = spec,
+                Optimizer = OptimizerKind.Adam,
+                LearningRate = 1e-3f,
+                Epochs = epochs,
+                BatchSize = result.GetValue(batch),
+                Threads = result.GetValue(threads),
+                GemmProvider = result.GetValue(gemm),
+            };
+            // Untimed warm-up: JIT and buffer growth on a few batches.
+            new ArcFaceTrainer(Options(1)).Fit(data.Take(Math.Min(n, 4 * result.GetValue(batch))));
+
+            var timed = Options(1);
+            var model = ConsoleProgress.Run("bench", progress => { timed.Progress = progress; return new ArcFaceTrainer(timed).Fit(data); });
+            var epoch = model.History.Epochs[0];
+            double flopsPerSample = TrainingCost.FlopsPerSample(model.Encoder, model.Head);
+            var process = Process.GetCurrentProcess();
+            process.Refresh();
+            var values = new Dictionary<string, object?>
+            {
+                ["encoder"] = spec.Kind.ToString().ToLowerInvariant(),
+                ["samples"] = data.Count,
+                ["batchSize"] = timed.BatchSize,
+                ["gemm"] = model.Info.TrainingOptions["gemm"].ToLowerInvariant(),
+                ["threads"] = int.Parse(model.Info.TrainingOptions["threads"]),
+                ["epochSeconds"] = epoch.Seconds,
+                ["samplesPerSecond"] = epoch.SamplesPerSecond,
+                ["gflops"] = flopsPerSample * epoch.SamplesPerSecond / 1e9,
+                ["peakWorkingSetMB"] = process.PeakWorkingSet64 / (1024.0 * 1024.0),
+                ["trainAccuracy"] = epoch.TrainAccuracy,
+            };
+            Console.WriteLine($"{spec.Kind} encoder, {data.Count} samples, batch {timed.BatchSize}: {epoch.Seconds:F2} s, {epoch.SamplesPerSecond:F0} samples/s, {values["gflops"]:F1} GFLOP/s");
+            if (result.GetValue(json)) JsonLine.Write(values);
+            return 0;
+        }));
+        return command;
+    }
+}

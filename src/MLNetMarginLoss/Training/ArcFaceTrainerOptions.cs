@@ -1,0 +1,133 @@
+using MLNetMarginLoss.Encoders;
+using MLNetMarginLoss.Engine.Kernels;
+using MLNetMarginLoss.Heads;
+
+namespace MLNetMarginLoss.Training;
+
+/// <summary>
+/// Everything an <see cref="ArcFaceTrainer"/> needs. Every member has a documented default, so
+/// <c>new ArcFaceTrainerOptions()</c> trains a 784-512-256-128 MLP with an ArcFace head (s = 30, m = 0.5)
+/// using Adam at 1e-3 for 10 epochs of 256-sample batches.
+/// </summary>
+public sealed class ArcFaceTrainerOptions
+{
+    /// <summary>The margin head. Default: ArcFace.</summary>
+    public HeadKind Head { get; set; } = HeadKind.ArcFace;
+
+    /// <summary>
+    /// The head's settings (scale, margins, sub-centres…). Unset values take the head's defaults; an unset
+    /// scale takes √2·ln(C−1) (the AdaCos fixed scale) with a floor for few classes.
+    /// </summary>
+    public HeadOptions HeadOptions { get; set; } = new() { Scale = 30, Margin = 0.5 };
+
+    /// <summary>The encoder architecture. Its input shape is replaced by the training data's sample shape.</summary>
+    public EncoderSpec Encoder { get; set; } = new();
+
+    /// <summary>The optimizer. Default: Adam.</summary>
+    public OptimizerKind Optimizer { get; set; } = OptimizerKind.Adam;
+
+    /// <summary>Base learning rate. Default: 1e-3.</summary>
+    public float LearningRate { get; set; } = 1e-3f;
+
+    /// <summary>Weight decay (L2 for Adam/SGD/Adadelta, decoupled for AdamW). Default: 0 (AdamW: 0.01 is typical).</summary>
+    public float WeightDecay { get; set; }
+
+    /// <summary>SGD momentum. Default: 0.9.</summary>
+    public float Momentum { get; set; } = 0.9f;
+
+    /// <summary>SGD Nesterov momentum. Default: false.</summary>
+    public bool Nesterov { get; set; }
+
+    /// <summary>Learning-rate multiplier for the head's parameters (a separate head learning rate). Default: 1.</summary>
+    public float HeadLearningRateMultiplier { get; set; } = 1f;
+
+    /// <summary>The learning-rate schedule. Default: constant.</summary>
+    public ScheduleKind Schedule { get; set; } = ScheduleKind.Constant;
+
+    /// <summary>Step schedule: epochs between decays. Default: 10.</summary>
+    public int ScheduleStepEpochs { get; set; } = 10;
+
+    /// <summary>Step, multi-step and plateau schedules: the decay factor. Default: 0.1.</summary>
+    public float ScheduleGamma { get; set; } = 0.1f;
+
+    /// <summary>Multi-step schedule: epochs at which to decay. Default: none.</summary>
+    public int[] ScheduleMilestones { get; set; } = [];
+
+    /// <summary>Cosine schedule: epochs of linear warm-up. Default: 0.</summary>
+    public int WarmupEpochs { get; set; }
+
+    /// <summary>Cosine and plateau schedules: the floor of the learning rate. Default: 0.</summary>
+    public float MinLearningRate { get; set; }
+
+    /// <summary>Plateau schedule: epochs without improvement of the validation loss before decaying. Default: 2.</summary>
+    public int PlateauPatience { get; set; } = 2;
+
+    /// <summary>Number of passes over the training data. Default: 10.</summary>
+    public int Epochs { get; set; } = 10;
+
+    /// <summary>Samples per batch. Default: 256.</summary>
+    public int BatchSize { get; set; } = 256;
+
+    /// <summary>Seed of the trainer's random generator (initialisation, shuffling, dropout). Default: 0.</summary>
+    public long Seed { get; set; }
+
+    /// <summary>Threads for the kernels; 0 = one per core. Results are bit-identical for a fixed seed and thread count.</summary>
+    public int Threads { get; set; }
+
+    /// <summary>Which GEMM to use. Default: OpenBLAS when present, else managed.</summary>
+    public GemmProvider GemmProvider { get; set; } = GemmProvider.Auto;
+
+    /// <summary>
+    /// Early stopping: stop when the validation loss has not improved for this many epochs and keep the best
+    /// weights. 0 = off. Needs validation data.
+    /// </summary>
+    public int EarlyStoppingPatience { get; set; }
+
+    /// <summary>
+    /// Epochs trained with the margin switched off (plain normalised softmax, s·cos θ) before the margin head
+    /// takes over: a common remedy when a margin head does not converge from scratch. Default: 0.
+    /// </summary>
+    public int SoftmaxWarmupEpochs { get; set; }
+
+    /// <summary>
+    /// A trained model whose encoder weights start this training (fine-tuning). Its encoder architecture and
+    /// input shape must match <see cref="Encoder"/>'s; the head is trained afresh. Default: none.
+    /// </summary>
+    public MarginModel? InitialModel { get; set; }
+
+    /// <summary>Fine-tuning: freeze the first N encoder layers that have parameters. Default: 0.</summary>
+    public int FrozenLayers { get; set; }
+
+    /// <summary>
+    /// Where to write a checkpoint after every epoch (atomically). When a checkpoint from a compatible run is
+    /// found there, training resumes after its last completed epoch. Default: none.
+    /// </summary>
+    public string? CheckpointDirectory { get; set; }
+
+    /// <summary>
+    /// Sub-centre ArcFace: after this many epochs, drop training samples farther than 75° from their class's
+    /// dominant centre (the paper's noisy-label cleaning). 0 = never. Default: 0.
+    /// </summary>
+    public int DropOutliersAfterEpoch { get; set; }
+
+    /// <summary>Receives a report after every batch and every epoch.</summary>
+    public IProgress<TrainingProgress>? Progress { get; set; }
+
+    /// <summary>Checks the options and throws one clear error for the first problem found.</summary>
+    public void Validate()
+    {
+        if (Epochs < 1) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "Train for at least one epoch.");
+        if (BatchSize < 2) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "The batch size must be at least 2.");
+        if (!(LearningRate > 0) || !float.IsFinite(LearningRate)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "The learning rate must be a positive number.");
+        if (WeightDecay < 0) throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, "Weight decay cannot be negative.");
+        if (!(HeadLearningRateMultiplier >= 0)) throw new ArgumentOutOfRangeException(nameof(HeadLearningRateMultiplier), HeadLearningRateMultiplier, "The head learning-rate multiplier cannot be negative.");
+        if (EarlyStoppingPatience < 0) throw new ArgumentOutOfRangeException(nameof(EarlyStoppingPatience), EarlyStoppingPatience, "Patience cannot be negative.");
+        if (SoftmaxWarmupEpochs < 0 || SoftmaxWarmupEpochs >= Epochs)
+            throw new ArgumentOutOfRangeException(nameof(SoftmaxWarmupEpochs), SoftmaxWarmupEpochs, $"Softmax warm-up must be shorter than the {Epochs} epochs of training.");
+        if (FrozenLayers < 0) throw new ArgumentOutOfRangeException(nameof(FrozenLayers), FrozenLayers, "Frozen layers cannot be negative.");
+        if (Threads < 0) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "Threads must be 0 (one per core) or more.");
+        if (ScheduleGamma is <= 0 or > 1) throw new ArgumentOutOfRangeException(nameof(ScheduleGamma), ScheduleGamma, "The schedule's decay factor must be in (0, 1].");
+        ArgumentNullException.ThrowIfNull(HeadOptions);
+        ArgumentNullException.ThrowIfNull(Encoder);
+    }
+}

@@ -1,0 +1,32 @@
+namespace MLNetMarginLoss.Training;
+
+/// <summary>What one training epoch measured.</summary>
+public sealed record EpochRecord
+{
+    /// <summary>Zero-based epoch.</summary>
+    public int Epoch { get; init; }
+
+    /// <summary>Mean training loss (with the margin).</summary>
+    public double TrainLoss { get; init; }
+
+    /// <summary>Training accuracy (arg-max of the margin logits, so a little pessimistic).</summary>
+    public double TrainAccuracy { get; init; }
+
+    /// <summary>Validation loss (softmax of s·cos θ, no margin), when validation data was given.</summary>
+    public double? ValidationLoss { get; init; }
+
+    /// <summary>Validation accuracy, when validation data was given.</summary>
+    public double? ValidationAccuracy { get; init; }
+
+    /// <summary>Learning rate at the end of the epoch.</summary>
+    public double LearningRate { get; init; }
+
+    /// <summary>Seconds spent in the training pass.</summary>
+    public double Seconds { get; init; }
+
+    /// <summary>Training throughput.</summary>
+    public double SamplesPerSecond { get; init; }
+
+    /// <summary>Whether the margin head was active (false during softmax warm-up).</summary>
+    public bool MarginActive { get; init; } = true;
+}

@@ -1,0 +1,105 @@
+using MLNetMarginLoss.Data;
+using MLNetMarginLoss.Encoders;
+using MLNetMarginLoss.Engine;
+using MLNetMarginLoss.Engine.Kernels;
+using MLNetMarginLoss.Heads;
+
+namespace MLNetMarginLoss.Training;
+
+/// <summary>
+/// A trained encoder and margin head: the transformer an <see cref="ArcFaceTrainer"/> returns.
+/// <see cref="Transform"/> adds <c>Score</c>, <c>PredictedLabel</c> and <c>Embedding</c> to a dataset.
+/// Inference never reads labels: scores are the softmax of s·cos θ with no margin, so predictions are the
+/// same whether the label column is present, missing or shuffled. Save it with <see cref="Save"/> and load it
+/// in an application with <see cref="Load"/>. Transform is thread-safe (calls are serialised).
+/// </summary>
+public sealed class MarginModel
+{
+    private const int InferenceBatch = 512;
+    private readonly object _gate = new();
+
+    internal MarginModel(Encoder encoder, MarginHead head, IReadOnlyList<string> classNames, TrainingHistory history, ModelInfo info)
+    {
+        Encoder = encoder;
+        Head = head;
+        ClassNames = classNames;
+        History = history;
+        Info = info;
+    }
+
+    /// <summary>The encoder (input → embedding).</summary>
+    public Encoder Encoder { get; }
+
+    /// <summary>The margin head; only its inference path (<see cref="MarginHead.Predict"/>) is used here.</summary>
+    public MarginHead Head { get; }
+
+    /// <summary>Class names; class i is <c>ClassNames[i]</c>.</summary>
+    public IReadOnlyList<string> ClassNames { get; }
+
+    /// <summary>Shape of one input sample.</summary>
+    public TensorShape InputShape => Encoder.Spec.InputShape;
+
+    /// <summary>Embedding dimension.</summary>
+    public int EmbeddingSize => Encoder.EmbeddingSize;
+
+    /// <summary>Per-epoch training record.</summary>
+    public TrainingHistory History { get; }
+
+    /// <summary>Descriptive information saved with the model (options used, final metrics).</summary>
+    public ModelInfo Info { get; }
+
+    /// <summary>Scores every row of <paramref name="data"/>. Its label column, if any, is ignored.</summary>
+    public PredictionSet Transform(Dataset data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        CheckInput(data);
+        int n = data.Count, c = ClassNames.Count, e = EmbeddingSize;
+        var score = new float[n * c];
+        var predicted = new int[n];
+        var embedding = new float[n * e];
+        lock (_gate)
+        {
+            var batch = new Tensor(0, InputShape);
+            for (int start = 0; start < n; start += InferenceBatch)
+            {
+                int count = Math.Min(InferenceBatch, n - start);
+                batch.Reshape(count, InputShape);
+                data.Features.AsSpan(start * data.RowSize, count * data.RowSize).CopyTo(batch.Span);
+                var emb = Encoder.Forward(batch, training: false);
+                var logits = Head.Predict(emb);
+                var scoreBlock = score.AsSpan(start * c, count * c);
+                logits.Span.CopyTo(scoreBlock);
+                RowOps.SoftmaxInPlace(scoreBlock, c);
+                RowOps.ArgMax(scoreBlock, c, predicted.AsSpan(start, count));
+                var embBlock = embedding.AsSpan(start * e, count * e);
+                emb.Span.CopyTo(embBlock);
+                RowOps.L2NormalizeInPlace(embBlock, e);
+            }
+        }
+        return new PredictionSet(data, ClassNames, score, predicted, embedding, e);
+    }
+
+    /// <summary>Scores one sample given as a flat feature vector of <see cref="InputShape"/>.</summary>
+    public (int PredictedLabel, float[] Score, float[] Embedding) Predict(ReadOnlySpan<float> features)
+    {
+        var set = Transform(new Dataset(features.ToArray(), InputShape));
+        return (set.PredictedLabel[0], set.Score, set.Embedding);
+    }
+
+    /// <summary>L2-normalised embeddings of every row, [Count × EmbeddingSize].</summary>
+    public float[] Embed(Dataset data) => Transform(data).Embedding;
+
+    private void CheckInput(Dataset data)
+    {
+        if (data.FeatureShape != InputShape && data.FeatureShape.Size == InputShape.Size && data.FeatureShape.IsVector)
+            return; // flat vectors of the right length are accepted for image models (CSV exports of images)
+        if (data.FeatureShape != InputShape)
+            throw new ArgumentException($"{data.Source}: the model expects samples of shape {InputShape} ({InputShape.Size} values), the data has {data.FeatureShape} ({data.FeatureShape.Size} values).");
+    }
+
+    /// <summary>Saves the model as one .zip (manifest + safetensors weights), atomically.</summary>
+    public void Save(string path) => MarginModelSerializer.Save(this, path);
+
+    /// <summary>Loads a model saved by <see cref="Save"/>; throws a clear error for a corrupt, truncated, foreign or newer file.</summary>
+    public static MarginModel Load(string path) => MarginModelSerializer.Load(path);
+}

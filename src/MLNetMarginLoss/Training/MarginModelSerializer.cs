@@ -1,0 +1,107 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MLNetMarginLoss.Encoders;
+using MLNetMarginLoss.Engine;
+using MLNetMarginLoss.Heads;
+using MLNetMarginLoss.Persistence;
+
+namespace MLNetMarginLoss.Training;
+
+/// <summary>
+/// Maps a <see cref="MarginModel"/> to the model archive (DESIGN §7): a manifest with the encoder spec, head kind
+/// and options, input shape, class names, training options, metrics and history, and the weights as named tensors
+/// ("encoder.0.weight", "head.weight", …) in the safetensors layout.
+/// </summary>
+internal static class MarginModelSerializer
+{
+    public const string ModelKind = "mlnet-margin-model";
+
+    internal static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    public static void Save(MarginModel model, string path)
+    {
+        var manifest = Describe(model.Encoder, model.Head, model.ClassNames);
+        manifest["info"] = JsonSerializer.SerializeToNode(model.Info, Json);
+        manifest["history"] = JsonSerializer.SerializeToNode(model.History.Epochs, Json);
+        manifest["selectedEpoch"] = model.History.SelectedEpoch;
+        ModelArchive.Save(path, manifest, CollectTensors(model.Encoder, model.Head));
+    }
+
+    public static MarginModel Load(string path)
+    {
+        var archive = ModelArchive.Load(path);
+        var m = archive.Manifest;
+        string kind = m["kind"]?.GetValue<string>() ?? "";
+        if (kind != ModelKind)
+            throw new ModelFormatException(path, $"it holds a '{kind}' archive, not a model (expected '{ModelKind}').");
+        try
+        {
+            var (encoder, head, classes) = Rebuild(path, m);
+            RestoreTensors(path, archive.Tensors, encoder, head);
+            var info = m["info"]?.Deserialize<ModelInfo>(Json) ?? new ModelInfo();
+            var history = new TrainingHistory(m["history"]?.Deserialize<List<EpochRecord>>(Json) ?? []);
+            history.SelectedEpoch = m["selectedEpoch"]?.GetValue<int>() ?? -1;
+            return new MarginModel(encoder, head, classes, history, info);
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or ArgumentException or FormatException or NullReferenceException)
+        {
+            throw new ModelFormatException(path, $"its manifest is not valid: {e.Message}");
+        }
+    }
+
+    /// <summary>The architecture part of a manifest (shared with checkpoints).</summary>
+    public static JsonObject Describe(Encoder encoder, MarginHead head, IReadOnlyList<string> classNames) => new()
+    {
+        ["kind"] = ModelKind,
+        ["encoder"] = JsonSerializer.SerializeToNode(encoder.Spec, Json),
+        ["head"] = new JsonObject
+        {
+            ["kind"] = HeadFactory.NameOf(head),
+            ["options"] = JsonSerializer.SerializeToNode(HeadFactory.OptionsOf(head), Json),
+        },
+        ["classNames"] = new JsonArray(classNames.Select(c => (JsonNode)JsonValue.Create(c)!).ToArray()),
+    };
+
+    /// <summary>Rebuilds encoder and head (with fresh weights) from a manifest.</summary>
+    public static (Encoder Encoder, MarginHead Head, string[] ClassNames) Rebuild(string path, JsonObject m)
+    {
+        var spec = m["encoder"].Deserialize<EncoderSpec>(Json) ?? throw new ModelFormatException(path, "its manifest has no encoder.");
+        var classes = m["classNames"].Deserialize<string[]>(Json) ?? throw new ModelFormatException(path, "its manifest has no class names.");
+        var headNode = m["head"] ?? throw new ModelFormatException(path, "its manifest has no head.");
+        var headKind = HeadFactory.Parse(headNode["kind"]!.GetValue<string>());
+        var headOptions = headNode["options"].Deserialize<HeadOptions>(Json) ?? new HeadOptions();
+        var encoder = Encoder.Build(spec, new SeededRandom(0));
+        var head = HeadFactory.Create(headKind, spec.EmbeddingSize, classes.Length, headOptions);
+        return (encoder, head, classes);
+    }
+
+    /// <summary>Every encoder and head parameter and buffer as a named tensor.</summary>
+    public static List<(string Name, int[] Shape, float[] Data)> CollectTensors(Encoder encoder, MarginHead head)
+    {
+        var list = new List<(string, int[], float[])>();
+        foreach (var (name, p, _) in encoder.Network.NamedState()) list.Add(("encoder." + name, p.Dims, p.Value));
+        foreach (var p in head.Parameters.Concat(head.Buffers)) list.Add(("head." + p.Name, p.Dims, p.Value));
+        return list;
+    }
+
+    /// <summary>Copies named tensors into the encoder and head, checking that every one is present with the right size.</summary>
+    public static void RestoreTensors(string path, IReadOnlyDictionary<string, (int[] Shape, float[] Data)> tensors, Encoder encoder, MarginHead head)
+    {
+        void Copy(string name, Parameter p)
+        {
+            if (!tensors.TryGetValue(name, out var t))
+                throw new ModelFormatException(path, $"tensor '{name}' is missing.");
+            if (t.Data.Length != p.Length || !t.Shape.SequenceEqual(p.Dims))
+                throw new ModelFormatException(path, $"tensor '{name}' has shape [{string.Join(",", t.Shape)}], expected [{string.Join(",", p.Dims)}].");
+            t.Data.AsSpan().CopyTo(p.Value);
+        }
+        foreach (var (name, p, _) in encoder.Network.NamedState()) Copy("encoder." + name, p);
+        foreach (var p in head.Parameters.Concat(head.Buffers)) Copy("head." + p.Name, p);
+    }
+}

@@ -1,0 +1,77 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MLNetMarginLoss.Data;
+using MLNetMarginLoss.Encoders;
+using MLNetMarginLoss.Engine.Optimizers;
+using MLNetMarginLoss.Engine.Schedules;
+using MLNetMarginLoss.Heads;
+using MLNetMarginLoss.Persistence;
+
+namespace MLNetMarginLoss.Training;
+
+/// <summary>
+/// The state of a run after a completed epoch, kept in <c>checkpoint.zip</c> in the checkpoint directory:
+/// weights, optimizer slots, schedule state, history and the rows still in use. Written atomically after every
+/// epoch; a run started with the same directory and compatible options resumes after the last saved epoch.
+/// </summary>
+internal sealed class TrainingCheckpoint
+{
+    private const string Kind = "mlnet-margin-checkpoint";
+    private readonly string _path;
+
+    public TrainingCheckpoint(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        _path = Path.Combine(directory, "checkpoint.zip");
+    }
+
+    /// <summary>Identifies a run: a checkpoint is only resumed by a run with the same fingerprint.</summary>
+    private static string Fingerprint(ArcFaceTrainerOptions o, Dataset train) => string.Join("|",
+        o.Head, JsonSerializer.Serialize(o.HeadOptions), JsonSerializer.Serialize(o.Encoder with { InputShape = train.FeatureShape }),
+        o.Optimizer, o.LearningRate.ToString("R"), o.WeightDecay.ToString("R"), o.Schedule, o.BatchSize, o.Seed,
+        o.SoftmaxWarmupEpochs, o.FrozenLayers, train.Count, string.Join(",", train.ClassNames));
+
+    public void Save(ArcFaceTrainerOptions options, Dataset train, int epoch, Encoder encoder, MarginHead head,
+        Optimizer optimizer, LearningRateSchedule schedule, TrainingHistory history, int[] activeRows)
+    {
+        var manifest = MarginModelSerializer.Describe(encoder, head, train.ClassNames);
+        manifest["kind"] = Kind;
+        manifest["fingerprint"] = Fingerprint(options, train);
+        manifest["epoch"] = epoch;
+        manifest["optimizerSteps"] = optimizer.StepCount;
+        manifest["schedule"] = new JsonArray(schedule.GetState().Select(v => (JsonNode)JsonValue.Create(v)).ToArray());
+        manifest["history"] = JsonSerializer.SerializeToNode(history.Epochs, MarginModelSerializer.Json);
+        var tensors = MarginModelSerializer.CollectTensors(encoder, head);
+        foreach (var (name, values) in optimizer.GetState()) tensors.Add(("optimizer." + name, [values.Length], values));
+        tensors.Add(("rows", [Math.Max(1, activeRows.Length)], activeRows.Length == 0 ? [0f] : activeRows.Select(r => (float)r).ToArray()));
+        ModelArchive.Save(_path, manifest, tensors);
+    }
+
+    public bool TryRestore(ArcFaceTrainerOptions options, Dataset train, Encoder encoder, MarginHead head,
+        Optimizer optimizer, LearningRateSchedule schedule, TrainingHistory history, ref int[] activeRows, out int epoch)
+    {
+        epoch = -1;
+        if (!File.Exists(_path)) return false;
+        var archive = ModelArchive.Load(_path);
+        var m = archive.Manifest;
+        if (m["kind"]?.GetValue<string>() != Kind)
+            throw new ModelFormatException(_path, "it is not a training checkpoint.");
+        if (m["fingerprint"]?.GetValue<string>() != Fingerprint(options, train))
+            throw new InvalidOperationException($"The checkpoint {_path} belongs to a run with other options or data; use another checkpoint directory or delete it.");
+        epoch = m["epoch"]!.GetValue<int>();
+        MarginModelSerializer.RestoreTensors(_path, archive.Tensors, encoder, head);
+        var slots = optimizer.GetState();
+        foreach (var (name, values) in slots)
+        {
+            if (!archive.Tensors.TryGetValue("optimizer." + name, out var t) || t.Data.Length != values.Length)
+                throw new ModelFormatException(_path, $"optimizer state '{name}' is missing or has the wrong size.");
+            t.Data.AsSpan().CopyTo(values);
+        }
+        optimizer.SetState(slots, m["optimizerSteps"]!.GetValue<long>());
+        schedule.SetState(m["schedule"]!.AsArray().Select(v => v!.GetValue<double>()).ToArray());
+        foreach (var r in m["history"].Deserialize<List<EpochRecord>>(MarginModelSerializer.Json) ?? []) history.Add(r);
+        if (archive.Tensors.TryGetValue("rows", out var rows))
+            activeRows = rows.Data.Select(v => (int)v).Where(r => r >= 0 && r < train.Count).ToArray();
+        return true;
+    }
+}

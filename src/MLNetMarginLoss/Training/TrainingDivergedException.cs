@@ -1,0 +1,25 @@
+namespace MLNetMarginLoss.Training;
+
+/// <summary>
+/// Thrown when the loss or the weights become NaN or infinite. Training stops at once; no model is returned.
+/// </summary>
+public sealed class TrainingDivergedException : Exception
+{
+    /// <summary>Creates the exception for a given epoch and batch.</summary>
+    public TrainingDivergedException(int epoch, int batch, double loss, double learningRate, string hint)
+        : base($"Training diverged: the loss is {loss} at epoch {epoch + 1}, batch {batch + 1} (learning rate {learningRate:G3}). {hint}")
+    {
+        Epoch = epoch;
+        Batch = batch;
+        Loss = loss;
+    }
+
+    /// <summary>Zero-based epoch where the loss became non-finite.</summary>
+    public int Epoch { get; }
+
+    /// <summary>Zero-based batch where the loss became non-finite.</summary>
+    public int Batch { get; }
+
+    /// <summary>The offending loss value.</summary>
+    public double Loss { get; }
+}

@@ -1,0 +1,192 @@
+using MLNetMarginLoss.Data;
+using MLNetMarginLoss.Encoders;
+using MLNetMarginLoss.Engine;
+using MLNetMarginLoss.Heads;
+using MLNetMarginLoss.Training;
+
+namespace MLNetMarginLoss.Tests.Training;
+
+[TestClass]
+public sealed class ArcFaceTrainerTests
+{
+    [TestMethod]
+    public void MlpWithArcFaceLearnsFashionMnist()
+    {
+        // Issue 2's end-to-end check: the benchmark MLP (784-512-256-128) + ArcFace (s=30, m=0.5), Adam 1e-3.
+        var options = new ArcFaceTrainerOptions { Epochs = 2, BatchSize = 128, Seed = 3, Threads = 2 };
+        var model = new ArcFaceTrainer(options).Fit(FashionMnist.Train(4000));
+        double accuracy = TestModels.Accuracy(model, FashionMnist.Test(2000));
+        Assert.IsGreaterThanOrEqualTo(0.75, accuracy, $"test accuracy {accuracy:F3}");
+    }
+
+    [TestMethod]
+    public void PredictionsDoNotDependOnLabels()
+    {
+        var model = new ArcFaceTrainer(TestModels.SmallMlp(epochs: 1)).Fit(FashionMnist.Train(1500));
+        var test = FashionMnist.Test(300);
+        var withLabels = model.Transform(test);
+        var noLabels = model.Transform(test.WithoutLabels());
+        var shuffled = test.Labels!.ToArray();
+        new SeededRandom(9).Shuffle(shuffled.AsSpan());
+        var wrongLabels = model.Transform(test.WithLabels(shuffled));
+        CollectionAssert.AreEqual(withLabels.Score, noLabels.Score);
+        CollectionAssert.AreEqual(withLabels.Score, wrongLabels.Score);
+        CollectionAssert.AreEqual(withLabels.PredictedLabel, wrongLabels.PredictedLabel);
+        CollectionAssert.AreEqual(withLabels.Embedding, noLabels.Embedding);
+    }
+
+    [TestMethod]
+    public void OutputColumnsAreProbabilitiesAndUnitEmbeddings()
+    {
+        var model = new ArcFaceTrainer(TestModels.SmallMlp(epochs: 1)).Fit(FashionMnist.Train(1000));
+        var p = model.Transform(FashionMnist.Test(50));
+        for (int i = 0; i < p.Count; i++)
+        {
+            var s = p.ScoreRow(i);
+            Assert.AreEqual(1.0, s.ToArray().Sum(), 1e-4);
+            Assert.AreEqual(System.Numerics.Tensors.TensorPrimitives.IndexOfMax(s), p.PredictedLabel[i]);
+            Assert.AreEqual(1.0, System.Numerics.Tensors.TensorPrimitives.Norm(p.EmbeddingRow(i)), 1e-4);
+        }
+        Assert.AreEqual("T-shirt/top", p.ClassNames[0]);
+    }
+
+    [TestMethod]
+    public void SameSeedGivesIdenticalWeightsAndOtherSeedDiffers()
+    {
+        var data = FashionMnist.Train(800);
+        var a = TestModels.Weights(new ArcFaceTrainer(TestModels.SmallMlp(epochs: 1, seed: 5)).Fit(data));
+        var b = TestModels.Weights(new ArcFaceTrainer(TestModels.SmallMlp(epochs: 1, seed: 5)).Fit(data));
+        var c = TestModels.Weights(new ArcFaceTrainer(TestModels.SmallMlp(epochs: 1, seed: 6)).Fit(data));
+        CollectionAssert.AreEqual(a, b);
+        CollectionAssert.AreNotEqual(a, c);
+    }
+
+    [TestMethod]
+    public void DivergingLossStopsWithOneClearError()
+    {
+        var options = TestModels.SmallMlp(epochs: 2);
+        options.LearningRate = 1e30f;
+        options.Optimizer = OptimizerKind.Sgd;
+        var ex = Assert.ThrowsExactly<TrainingDivergedException>(() => new ArcFaceTrainer(options).Fit(FashionMnist.Train(1000)));
+        StringAssert.Contains(ex.Message, "epoch");
+        StringAssert.Contains(ex.Message, "Lower the learning rate");
+    }
+
+    [TestMethod]
+    public void ResumingFromCheckpointMatchesAnUninterruptedRun()
+    {
+        var data = FashionMnist.Train(600);
+        var dir = Path.Combine(Path.GetTempPath(), "mlnet-margin-ckpt-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var straight = new ArcFaceTrainer(TestModels.SmallMlp(epochs: 3)).Fit(data);
+
+            using var cts = new CancellationTokenSource();
+            var interrupted = TestModels.SmallMlp(epochs: 3);
+            interrupted.CheckpointDirectory = dir;
+            interrupted.Progress = new SyncProgress(p => { if (p.EpochCompleted && p.Epoch == 1) cts.Cancel(); });
+            Assert.ThrowsExactly<OperationCanceledException>(() => new ArcFaceTrainer(interrupted).Fit(data, null, cts.Token));
+
+            var resumedOptions = TestModels.SmallMlp(epochs: 3);
+            resumedOptions.CheckpointDirectory = dir;
+            var epochsRun = new List<int>();
+            resumedOptions.Progress = new SyncProgress(p => { if (p.EpochCompleted) epochsRun.Add(p.Epoch); });
+            var resumed = new ArcFaceTrainer(resumedOptions).Fit(data);
+
+            CollectionAssert.AreEqual(new[] { 2 }, epochsRun, "only the last epoch should run after resuming");
+            Assert.HasCount(3, resumed.History.Epochs);
+            CollectionAssert.AreEqual(TestModels.Weights(straight), TestModels.Weights(resumed));
+        }
+        finally
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, true);
+        }
+    }
+
+    [TestMethod]
+    public void EarlyStoppingKeepsTheBestValidationEpoch()
+    {
+        var options = TestModels.SmallMlp(epochs: 6);
+        options.LearningRate = 0.02f; // deliberately high so validation loss turns up
+        options.EarlyStoppingPatience = 1;
+        var model = new ArcFaceTrainer(options).Fit(FashionMnist.Train(600), FashionMnist.Test(400));
+        var h = model.History;
+        double best = h.Epochs.Min(e => e.ValidationLoss!.Value);
+        Assert.AreEqual(best, h.Epochs.First(e => e.Epoch == h.SelectedEpoch).ValidationLoss!.Value);
+        // The returned weights are the selected epoch's: recompute its validation loss from the model.
+        var p = model.Transform(FashionMnist.Test(400));
+        double loss = 0;
+        for (int i = 0; i < p.Count; i++) loss -= Math.Log(Math.Max(1e-15, p.ScoreRow(i)[FashionMnist.Test(400).Labels![i]]));
+        Assert.AreEqual(best, loss / p.Count, 1e-3);
+    }
+
+    [TestMethod]
+    public void SoftmaxWarmupRunsWithoutMarginFirst()
+    {
+        var options = TestModels.SmallMlp(epochs: 3);
+        options.SoftmaxWarmupEpochs = 1;
+        var model = new ArcFaceTrainer(options).Fit(FashionMnist.Train(800));
+        CollectionAssert.AreEqual(new[] { false, true, true }, model.History.Epochs.Select(e => e.MarginActive).ToArray());
+    }
+
+    [TestMethod]
+    public void FineTuningKeepsFrozenLayersUnchanged()
+    {
+        var data = FashionMnist.Train(800);
+        var baseModel = new ArcFaceTrainer(TestModels.SmallMlp(HeadKind.Softmax, epochs: 1)).Fit(data);
+        var options = TestModels.SmallMlp(epochs: 1);
+        options.InitialModel = baseModel;
+        options.FrozenLayers = 1;
+        var tuned = new ArcFaceTrainer(options).Fit(data);
+        var before = baseModel.Encoder.Network.NamedState().ToDictionary(s => s.Name, s => s.Parameter.Value);
+        var after = tuned.Encoder.Network.NamedState().ToDictionary(s => s.Name, s => s.Parameter.Value);
+        var firstLinear = after.Keys.First(k => k.EndsWith(".weight"));
+        CollectionAssert.AreEqual(before[firstLinear], after[firstLinear], "the frozen layer moved");
+        var lastLinear = after.Keys.Last(k => k.EndsWith(".weight"));
+        CollectionAssert.AreNotEqual(before[lastLinear], after[lastLinear], "the trainable layer did not move");
+    }
+
+    [TestMethod]
+    public void HeadLearningRateMultiplierScalesOnlyTheHead()
+    {
+        // With multiplier 0 the head never moves: two runs on different data keep identical (initial) head weights,
+        // while their encoders differ. With multiplier 1 the heads differ too.
+        ArcFaceTrainerOptions Options(float multiplier) { var o = TestModels.SmallMlp(epochs: 1); o.HeadLearningRateMultiplier = multiplier; return o; }
+        var a = new ArcFaceTrainer(Options(0)).Fit(FashionMnist.Train(600));
+        var b = new ArcFaceTrainer(Options(0)).Fit(FashionMnist.Train(1200));
+        CollectionAssert.AreEqual(a.Head.Parameters[0].Value, b.Head.Parameters[0].Value);
+        CollectionAssert.AreNotEqual(TestModels.Weights(a), TestModels.Weights(b));
+        var c = new ArcFaceTrainer(Options(1)).Fit(FashionMnist.Train(600));
+        CollectionAssert.AreNotEqual(a.Head.Parameters[0].Value, c.Head.Parameters[0].Value);
+    }
+
+    [TestMethod]
+    public void BadTrainingDataGivesClearErrors()
+    {
+        var trainer = new ArcFaceTrainer(TestModels.SmallMlp(epochs: 1));
+        var noLabels = FashionMnist.Train(100).WithoutLabels();
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => trainer.Fit(noLabels)).Message, "label column");
+        var oneClass = FashionMnist.Train(100).WithLabels(new int[100]);
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => trainer.Fit(oneClass)).Message, "at least 2 classes");
+        var features = FashionMnist.Train(100).Features.ToArray();
+        features[5 * 784 + 3] = float.NaN;
+        var nan = new Dataset(features, new TensorShape(1, 28, 28), FashionMnist.Train(100).Labels, FashionMnist.Train(100).ClassNames, "nan.csv");
+        var msg = Assert.ThrowsExactly<ArgumentException>(() => trainer.Fit(nan)).Message;
+        StringAssert.Contains(msg, "nan.csv: row 6, feature 4");
+    }
+
+    [TestMethod]
+    public void InvalidOptionsAreRejected()
+    {
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ArcFaceTrainer(new ArcFaceTrainerOptions { Epochs = 0 }));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ArcFaceTrainer(new ArcFaceTrainerOptions { BatchSize = 1 }));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ArcFaceTrainer(new ArcFaceTrainerOptions { LearningRate = -1 }));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ArcFaceTrainer(new ArcFaceTrainerOptions { Epochs = 2, SoftmaxWarmupEpochs = 2 }));
+    }
+
+    /// <summary>IProgress that calls back synchronously (Progress&lt;T&gt; posts to the thread pool).</summary>
+    private sealed class SyncProgress(Action<TrainingProgress> action) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => action(value);
+    }
+}
