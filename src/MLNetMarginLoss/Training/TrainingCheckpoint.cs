@@ -38,11 +38,12 @@ internal sealed class TrainingCheckpoint
         manifest["kind"] = Kind;
         manifest["fingerprint"] = Fingerprint(options, train);
         manifest["epoch"] = epoch;
-        manifest["optimizerSteps"] = optimizer.StepCount;
+        var state = optimizer.GetState();
+        manifest["optimizerSteps"] = state.StepCount;
         manifest["schedule"] = new JsonArray(schedule.GetState().Select(v => (JsonNode)JsonValue.Create(v)).ToArray());
         manifest["history"] = JsonSerializer.SerializeToNode(history.Epochs, MarginModelSerializer.Json);
         var tensors = MarginModelSerializer.CollectTensors(encoder, head);
-        foreach (var (name, values) in optimizer.GetState()) tensors.Add(("optimizer." + name, [values.Length], values));
+        foreach (var slot in state.Slots) tensors.Add(("optimizer." + slot.Name, [slot.Values.Length], slot.Values));
         tensors.Add(("rows", [Math.Max(1, activeRows.Length)], activeRows.Length == 0 ? [0f] : activeRows.Select(r => (float)r).ToArray()));
         ModelArchive.Save(_path, manifest, tensors);
     }
@@ -60,14 +61,14 @@ internal sealed class TrainingCheckpoint
             throw new InvalidOperationException($"The checkpoint {_path} belongs to a run with other options or data; use another checkpoint directory or delete it.");
         epoch = m["epoch"]!.GetValue<int>();
         MarginModelSerializer.RestoreTensors(_path, archive.Tensors, encoder, head);
-        var slots = optimizer.GetState();
-        foreach (var (name, values) in slots)
+        var slots = new List<OptimizerSlot>();
+        foreach (var slot in optimizer.GetState().Slots)
         {
-            if (!archive.Tensors.TryGetValue("optimizer." + name, out var t) || t.Data.Length != values.Length)
-                throw new ModelFormatException(_path, $"optimizer state '{name}' is missing or has the wrong size.");
-            t.Data.AsSpan().CopyTo(values);
+            if (!archive.Tensors.TryGetValue("optimizer." + slot.Name, out var t) || t.Data.Length != slot.Values.Length)
+                throw new ModelFormatException(_path, $"optimizer state '{slot.Name}' is missing or has the wrong size.");
+            slots.Add(new OptimizerSlot(slot.Name, t.Data));
         }
-        optimizer.SetState(slots, m["optimizerSteps"]!.GetValue<long>());
+        optimizer.SetState(new OptimizerState(m["optimizerSteps"]!.GetValue<long>(), slots));
         schedule.SetState(m["schedule"]!.AsArray().Select(v => v!.GetValue<double>()).ToArray());
         foreach (var r in m["history"].Deserialize<List<EpochRecord>>(MarginModelSerializer.Json) ?? []) history.Add(r);
         if (archive.Tensors.TryGetValue("rows", out var rows))
