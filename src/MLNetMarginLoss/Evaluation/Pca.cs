@@ -71,8 +71,9 @@ public sealed class Pca
             {
                 double cj = centred[j];
                 if (cj == 0) continue;
-                var covRow = cov.AsSpan(j * d, d);
-                for (int k = j; k < d; k++) covRow[k] += cj * centred[k];
+                // Upper triangle of row j: cov[j, j..] += c_j · c[j..]
+                var covRow = cov.AsSpan(j * d + j, d - j);
+                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(centred.AsSpan(j), cj, covRow, covRow);
             }
         }
         for (int j = 0; j < d; j++)
