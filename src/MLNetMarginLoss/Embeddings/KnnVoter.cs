@@ -95,6 +95,21 @@ public sealed class KnnVoter
         return best;
     }
 
+    /// <summary>
+    /// Votes over one query's neighbours and writes every class's share of the total vote weight into
+    /// <paramref name="classShares"/> (all zero when the answer is <see cref="Unknown"/>).
+    /// </summary>
+    public int Vote(ReadOnlySpan<int> neighbors, ReadOnlySpan<float> similarities, Span<float> classShares)
+    {
+        if (classShares.Length != ClassCount)
+            throw new ArgumentException($"Expected room for {ClassCount} class shares, got {classShares.Length}.", nameof(classShares));
+        int winner = Vote(neighbors, similarities, out _);
+        double total = 0;
+        foreach (var v in _votes) total += v;
+        for (int c = 0; c < ClassCount; c++) classShares[c] = winner == Unknown || total <= 0 ? 0f : (float)(_votes[c] / total);
+        return winner;
+    }
+
     /// <summary>Votes over one query's neighbours; see <see cref="Vote(ReadOnlySpan{int}, ReadOnlySpan{float}, out float)"/>.</summary>
     public int Vote(ReadOnlySpan<int> neighbors, ReadOnlySpan<float> similarities) => Vote(neighbors, similarities, out _);
 
