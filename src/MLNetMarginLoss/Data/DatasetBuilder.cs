@@ -59,7 +59,7 @@ public static class DatasetBuilder
 
     /// <summary>
     /// A dataset from user objects: members with <see cref="FeatureColumnAttribute"/> (float[] or float) are concatenated in
-    /// declaration order into the features; the member with <see cref="LabelColumnAttribute"/> (int or string), if any,
+    /// declaration order (or by <see cref="FeatureColumnAttribute.Order"/>) into the features; the member with <see cref="LabelColumnAttribute"/> (int or string), if any,
     /// is the label. A single image-shaped feature member keeps its (C, H, W) shape.
     /// </summary>
     /// <param name="rows">The objects.</param>
@@ -120,7 +120,9 @@ public static class DatasetBuilder
         var features = new List<MappedMember>();
         MappedMember? label = null;
         const BindingFlags flags = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance;
-        var members = type.GetMembers(flags).Where(m => m is PropertyInfo or FieldInfo).OrderBy(m => m.MetadataToken);
+        var members = type.GetMembers(flags).Where(m => m is PropertyInfo or FieldInfo && !m.Name.Contains('<'))
+            .OrderBy(m => m.GetCustomAttribute<FeatureColumnAttribute>()?.Order ?? 0)
+            .ThenBy(m => DeclarationOrder(type, m));
         foreach (var member in members)
         {
             var (memberType, getter) = member switch
@@ -153,6 +155,20 @@ public static class DatasetBuilder
         if (features.Count == 0)
             throw new DataFormatException(source, $"type {type.Name} has no member marked [FeatureColumn(size)]; expected at least one float[] or float member.");
         return (features, label);
+    }
+
+    /// <summary>
+    /// Source order of fields and properties: an auto-property's backing field sits among the fields in declaration
+    /// order, so its metadata token orders it with them; other properties come after all fields.
+    /// </summary>
+    private static long DeclarationOrder(Type type, MemberInfo member)
+    {
+        if (member is PropertyInfo p)
+        {
+            var backing = type.GetField($"<{p.Name}>k__BackingField", BindingFlags.Instance | BindingFlags.NonPublic);
+            return backing is not null ? backing.MetadataToken : (1L << 32) + p.MetadataToken;
+        }
+        return member.MetadataToken;
     }
 
     private static (int[] Indices, string[] Names) MapStringLabels(string[] labels, string source)

@@ -3,7 +3,7 @@ namespace MLNetMarginLoss.Data;
 /// <summary>
 /// Marks a <c>float[]</c> (or <c>float</c>) field or property of a row class as features, the way ML.NET's
 /// <c>VectorType</c>/<c>ColumnName("Features")</c> attributes do. Several feature members are concatenated in
-/// declaration order. <see cref="DatasetBuilder.FromRows{T}(IEnumerable{T}, IReadOnlyList{string}?)"/> reads it.
+/// declaration order (or by <see cref="Order"/>). <see cref="DatasetBuilder.FromRows{T}(IEnumerable{T}, IReadOnlyList{string}?)"/> reads it.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field, AllowMultiple = false)]
 public sealed class FeatureColumnAttribute : Attribute
@@ -36,6 +36,12 @@ public sealed class FeatureColumnAttribute : Attribute
 
     /// <summary>Width (1 for a flat vector).</summary>
     public int Width { get; }
+
+    /// <summary>
+    /// Position among several feature members (lower first; default 0). Members with equal order keep their
+    /// declaration order, which reflection recovers for fields and auto-properties.
+    /// </summary>
+    public int Order { get; init; }
 
     /// <summary>Floats in the member.</summary>
     public int Size => Channels * Height * Width;

@@ -52,8 +52,10 @@ public static unsafe class JpegDecoder
                 int width, height, subsampling, colorspace;
                 if (api.DecompressHeader3(handle, src, new CULong((nuint)bytes.Length), &width, &height, &subsampling, &colorspace) != 0)
                     throw new DataFormatException(source, $"JPEG header is not readable: {Error(api, handle)}.");
-                if (width <= 0 || height <= 0 || (long)width * height > PngDecoder.MaxPixels)
-                    throw new DataFormatException(source, $"JPEG size {width}×{height} is empty or larger than {PngDecoder.MaxPixels} pixels.");
+                if (width <= 0 || height <= 0)
+                    throw new DataFormatException(source, $"JPEG header is not readable: it gives a {width}×{height} image (truncated or corrupt).");
+                if ((long)width * height > PngDecoder.MaxPixels)
+                    throw new DataFormatException(source, $"JPEG size {width}×{height} is larger than {PngDecoder.MaxPixels} pixels.");
                 bool gray = colorspace == ColorspaceGray;
                 int channels = gray ? 1 : 3;
                 var pixels = new byte[(long)width * height * channels];
