@@ -31,7 +31,7 @@ public static class CsvLoader
         options ??= new CsvLoaderOptions();
         if (options.Limit is < 0) throw new ArgumentOutOfRangeException(nameof(options), options.Limit, "The row limit must not be negative.");
         char sep = options.Separator;
-        var fields = new List<string>();
+        var fields = new Fields();
 
         int lineNumber = 0;
         string? line;
@@ -42,7 +42,7 @@ public static class CsvLoader
         } while (line is not null && line.Trim().Length == 0);
         if (line is null) throw new DataFormatException(source, "the file is empty; expected a header row with column names.");
         Split(line, sep, fields, source, 0, lineNumber);
-        string[] header = [.. fields.Select(f => f.Trim())];
+        string[] header = [.. Enumerable.Range(0, fields.Count).Select(i => fields.Get(line, i).Trim().ToString())];
         for (int c = 0; c < header.Length; c++)
         {
             if (header[c].Length == 0) throw new DataFormatException(source, $"header (line {lineNumber}): column #{c + 1} has no name.");
@@ -93,16 +93,16 @@ public static class CsvLoader
                 throw new DataFormatException(source, $"data row {row} (line {lineNumber}): expected {header.Length} fields as in the header, found {fields.Count}.");
             foreach (int c in featureIndices)
             {
-                string text = fields[c].Trim();
+                var text = fields.Get(line, c).Trim();
                 if (!float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out float value))
-                    throw new DataFormatException(source, $"data row {row} (line {lineNumber}), column '{header[c]}' (#{c + 1}): expected a number, found '{Clip(text)}'.");
+                    throw new DataFormatException(source, $"data row {row} (line {lineNumber}), column '{header[c]}' (#{c + 1}): expected a number, found '{Clip(text.ToString())}'.");
                 if (!float.IsFinite(value))
-                    throw new DataFormatException(source, $"data row {row} (line {lineNumber}), column '{header[c]}' (#{c + 1}): expected a finite number, found '{Clip(text)}' ({value}).");
+                    throw new DataFormatException(source, $"data row {row} (line {lineNumber}), column '{header[c]}' (#{c + 1}): expected a finite number, found '{Clip(text.ToString())}' ({value}).");
                 features.Add(value);
             }
             if (labelText is not null)
             {
-                string label = fields[labelIndex].Trim();
+                string label = fields.Get(line, labelIndex).Trim().ToString();
                 if (label.Length == 0)
                     throw new DataFormatException(source, $"data row {row} (line {lineNumber}), column '{header[labelIndex]}' (#{labelIndex + 1}): expected a label, found an empty field.");
                 labelText.Add(label);
@@ -143,23 +143,46 @@ public static class CsvLoader
         return (labels, names);
     }
 
-    /// <summary>Splits one line into fields (RFC 4180 quoting within the line).</summary>
-    private static void Split(string line, char sep, List<string> fields, string source, int row, int lineNumber)
+    /// <summary>The fields of one line: ranges into the line, or unquoted copies when the line uses quotes.</summary>
+    private sealed class Fields
     {
-        fields.Clear();
+        private readonly List<(int Start, int Length)> _ranges = [];
+        private readonly List<string> _unquoted = [];
+        private bool _quoted;
+
+        public int Count => _quoted ? _unquoted.Count : _ranges.Count;
+
+        public ReadOnlySpan<char> Get(string line, int i) => _quoted ? _unquoted[i].AsSpan() : line.AsSpan(_ranges[i].Start, _ranges[i].Length);
+
+        public void Clear(bool quoted)
+        {
+            _ranges.Clear();
+            _unquoted.Clear();
+            _quoted = quoted;
+        }
+
+        public void AddRange(int start, int length) => _ranges.Add((start, length));
+
+        public void AddText(string text) => _unquoted.Add(text);
+    }
+
+    /// <summary>Splits one line into fields (RFC 4180 quoting within the line).</summary>
+    private static void Split(string line, char sep, Fields fields, string source, int row, int lineNumber)
+    {
         if (line.IndexOf('"') < 0)
         {
+            fields.Clear(quoted: false);
             int start = 0;
-            for (int i = 0; i <= line.Length; i++)
+            var span = line.AsSpan();
+            while (true)
             {
-                if (i == line.Length || line[i] == sep)
-                {
-                    fields.Add(line.Substring(start, i - start));
-                    start = i + 1;
-                }
+                int next = span[start..].IndexOf(sep);
+                if (next < 0) { fields.AddRange(start, line.Length - start); return; }
+                fields.AddRange(start, next);
+                start += next + 1;
             }
-            return;
         }
+        fields.Clear(quoted: true);
         var sb = new StringBuilder();
         int p = 0;
         while (true)
@@ -189,7 +212,7 @@ public static class CsvLoader
                 while (p < line.Length && line[p] != sep) p++;
                 sb.Append(line, start, p - start);
             }
-            fields.Add(sb.ToString());
+            fields.AddText(sb.ToString());
             if (p >= line.Length) return;
             p++; // separator
         }

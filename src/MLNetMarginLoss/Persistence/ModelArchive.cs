@@ -149,6 +149,10 @@ public static class ModelArchive
         {
             return Parse(bytes, source);
         }
+        catch (InvalidDataException e)
+        {
+            throw new ModelFormatException(source, $"is not a readable zip archive (truncated or corrupt): {e.Message}", e);
+        }
         catch (Exception e) when (e is not ModelFormatException and not OutOfMemoryException)
         {
             throw new ModelFormatException(source, $"is corrupt ({e.GetType().Name}: {e.Message})", e);
