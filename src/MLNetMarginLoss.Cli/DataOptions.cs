@@ -19,12 +19,12 @@ internal sealed class DataOptions
         command.Add(LabelColumn);
     }
 
-    public Dataset Load(ParseResult result) => Load(result, result.GetValue(Data)!);
+    public Dataset Load(ParseResult result, bool requireLabels = true) => Load(result, result.GetValue(Data)!, requireLabels);
 
-    public Dataset Load(ParseResult result, string source)
+    public Dataset Load(ParseResult result, string source, bool requireLabels = true)
     {
         int? limit = result.GetValue(Limit);
         if (limit is <= 0) throw new ArgumentException($"--limit must be a positive number of rows, got {limit}.");
-        return DataSources.Load(source, result.GetValue(Format), limit, result.GetValue(LabelColumn));
+        return DataSources.Load(source, result.GetValue(Format), limit, result.GetValue(LabelColumn), requireLabels);
     }
 }

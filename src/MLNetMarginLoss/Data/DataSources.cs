@@ -42,6 +42,49 @@ public static class DataSources
             : "no such file or folder, and not a known data set ('fashion-mnist', 'fashion-mnist:test').");
     }
 
+    /// <summary>
+    /// Loads a source in an explicit format: <c>idx</c> (a well-known name, or an IDX images file whose labels
+    /// file is found by replacing <c>images-idx3</c> with <c>labels-idx1</c> in its name), <c>csv</c> (label column by
+    /// name) or <c>images</c> (a folder with one sub-folder per class). A null format is guessed from the source.
+    /// </summary>
+    /// <param name="source">The name or path.</param>
+    /// <param name="format">idx, csv, images, or null to guess.</param>
+    /// <param name="limit">Keep only the first rows (all when null).</param>
+    /// <param name="labelColumn">CSV: the label column's name (default "Label").</param>
+    /// <param name="requireLabels">CSV: fail when the label column is missing (false: load features only).</param>
+    /// <exception cref="DataFormatException">The source is unknown, missing, unreadable or not of that format.</exception>
+    public static Dataset Load(string source, string? format, int? limit, string? labelColumn = null, bool requireLabels = true)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(source);
+        switch (format?.Trim().ToLowerInvariant())
+        {
+            case null or "" or "auto":
+                if (source.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) && File.Exists(source))
+                    return LoadCsv(source, limit, labelColumn, requireLabels);
+                return Load(source, limit);
+            case "idx":
+                if (IsWellKnown(source)) return LoadFashionMnist(test: source == FashionMnistTest, limit);
+                if (!File.Exists(source)) throw new DataFormatException(source, "no such IDX images file.");
+                string name = Path.GetFileName(source);
+                if (!name.Contains("images-idx3", StringComparison.Ordinal))
+                    throw new DataFormatException(source, "expected an IDX images file named like '*-images-idx3-ubyte[.gz]' with its '*-labels-idx1-ubyte[.gz]' beside it.");
+                string labels = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(source))!, name.Replace("images-idx3", "labels-idx1", StringComparison.Ordinal));
+                if (!File.Exists(labels)) throw new DataFormatException(labels, "the labels file for these IDX images is missing.");
+                return IdxReader.Load(source, labels, limit);
+            case "csv":
+                if (!File.Exists(source)) throw new DataFormatException(source, "no such CSV file.");
+                return LoadCsv(source, limit, labelColumn, requireLabels);
+            case "images":
+                if (!Directory.Exists(source)) throw new DataFormatException(source, "no such image folder.");
+                return ImageFolderLoader.Load(source, new ImageFolderOptions { Limit = limit });
+            default:
+                throw new DataFormatException(source, $"unknown format '{format}': expected idx, csv or images.");
+        }
+    }
+
+    private static Dataset LoadCsv(string path, int? limit, string? labelColumn, bool requireLabels) =>
+        CsvLoader.Load(path, new CsvLoaderOptions { Limit = limit, LabelColumn = labelColumn ?? "Label", RequireLabels = requireLabels });
+
     /// <summary>Loads Fashion-MNIST's training split (or the test split) with its class names.</summary>
     /// <param name="test">True for the 10 000-row t10k split.</param>
     /// <param name="limit">Keep only the first rows (all when null).</param>

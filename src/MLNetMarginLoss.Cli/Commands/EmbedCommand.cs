@@ -1,0 +1,69 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using MLNetMarginLoss.Embeddings;
+using MLNetMarginLoss.Training;
+
+namespace MLNetMarginLoss.Cli.Commands;
+
+/// <summary><c>embed</c>: write L2-normalised embeddings as CSV (Label column when the data has labels, then e0…eN).</summary>
+internal static class EmbedCommand
+{
+    public static Command Create()
+    {
+        var data = new DataOptions();
+        var model = new Option<string>("--model") { Description = "A model .zip saved by train.", Required = true };
+        var output = new Option<string>("--out") { Description = "CSV file to write.", DefaultValueFactory = _ => "embeddings.csv" };
+        var flip = new Option<bool>("--flip-tta") { Description = "Images: also embed the mirrored image and average." };
+        var command = new Command("embed", "Write the embeddings of a dataset as CSV.") { model, output, flip };
+        data.AddTo(command);
+        command.SetAction(result => CliErrors.Run(() =>
+        {
+            var m = MarginModel.Load(result.GetValue(model)!);
+            var input = data.Load(result, requireLabels: false);
+            var set = new EmbeddingExtractor(m, result.GetValue(flip)).Transform(input);
+            string path = result.GetValue(output)!;
+            WriteAtomically(path, writer =>
+            {
+                var header = new List<string>();
+                if (set.Labels is not null) header.Add("Label");
+                header.AddRange(Enumerable.Range(0, set.Dimension).Select(i => "e" + i.ToString(CultureInfo.InvariantCulture)));
+                writer.WriteLine(string.Join(",", header));
+                var line = new StringBuilder();
+                for (int i = 0; i < set.Count; i++)
+                {
+                    line.Clear();
+                    if (set.Labels is not null) line.Append(Quote(set.ClassNames[set.Labels[i]])).Append(',');
+                    var row = set.Row(i);
+                    for (int j = 0; j < row.Length; j++)
+                    {
+                        if (j > 0) line.Append(',');
+                        line.Append(row[j].ToString("R", CultureInfo.InvariantCulture));
+                    }
+                    writer.WriteLine(line);
+                }
+            });
+            Console.WriteLine($"wrote {set.Count} embeddings of {set.Dimension} dimensions to {Path.GetFullPath(path)}");
+            return 0;
+        }));
+        return command;
+    }
+
+    private static string Quote(string s) => s.Contains(',') || s.Contains('"') ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
+
+    /// <summary>Writes through a temporary file and renames it, so a failure never leaves a half-written file.</summary>
+    internal static void WriteAtomically(string path, Action<TextWriter> write)
+    {
+        string full = Path.GetFullPath(path);
+        string tmp = full + ".tmp-" + Environment.ProcessId;
+        try
+        {
+            using (var writer = new StreamWriter(tmp, false, new UTF8Encoding(false))) write(writer);
+            File.Move(tmp, full, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(tmp)) File.Delete(tmp);
+        }
+    }
+}

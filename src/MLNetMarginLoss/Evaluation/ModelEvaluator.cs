@@ -1,0 +1,84 @@
+using MLNetMarginLoss.Data;
+using MLNetMarginLoss.Embeddings;
+using MLNetMarginLoss.Engine;
+using MLNetMarginLoss.Training;
+
+namespace MLNetMarginLoss.Evaluation;
+
+/// <summary>
+/// Evaluates a trained model on labelled data in one call: the head's classification metrics and report, and
+/// optionally k-NN accuracy on the embeddings, leave-one-out retrieval metrics, verification on balanced pairs and
+/// embedding diagnostics. Predictions never read the labels; only the scoring here does.
+/// </summary>
+public static class ModelEvaluator
+{
+    /// <summary>Evaluates <paramref name="model"/> on <paramref name="data"/>.</summary>
+    /// <param name="model">The trained model.</param>
+    /// <param name="data">Labelled evaluation data.</param>
+    /// <param name="knnK">k for k-NN accuracy (0 = skip).</param>
+    /// <param name="reference">The k-NN gallery (e.g. training data); null = leave-one-out within <paramref name="data"/>.</param>
+    /// <param name="retrieval">Compute precision@1, R-precision and MAP@R.</param>
+    /// <param name="verificationPairs">Number of balanced same/different pairs to verify (0 = skip).</param>
+    /// <param name="diagnostics">Compute angles and the PCA spectrum.</param>
+    /// <param name="seed">Seed of the pair generator.</param>
+    public static ModelEvaluationReport Evaluate(MarginModel model, Dataset data, int knnK = 0, Dataset? reference = null,
+        bool retrieval = false, int verificationPairs = 0, bool diagnostics = false, long seed = 0)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(data);
+        if (!data.HasLabels) throw new ArgumentException($"{data.Source}: evaluation needs a label column.");
+        var labels = AlignLabels(model, data);
+        var p = model.Transform(data);
+        int c = model.ClassNames.Count;
+        var metrics = MulticlassEvaluator.Evaluate(labels, p.Score, c, Math.Min(5, c), model.ClassNames);
+        var report = ClassificationReport.Create(labels, p.PredictedLabel, c, model.ClassNames);
+
+        double? knnAccuracy = null;
+        if (knnK > 0)
+        {
+            if (reference is null)
+            {
+                var search = new CosineSearch(p.Embedding, p.EmbeddingSize);
+                var voter = new KnnVoter(labels, c);
+                var predicted = voter.VoteAll(search.SearchReferences(Math.Min(knnK, data.Count - 1)));
+                knnAccuracy = predicted.Zip(labels).Count(t => t.First == t.Second) / (double)labels.Length;
+            }
+            else
+            {
+                var gallery = model.Transform(reference);
+                var refSet = new EmbeddingSet(gallery.Embedding, gallery.EmbeddingSize, AlignLabels(model, reference), model.ClassNames);
+                var knn = new KnnClassifier(new KnnClassifierOptions { K = knnK }).Fit(refSet);
+                knnAccuracy = knn.Transform(new EmbeddingSet(p.Embedding, p.EmbeddingSize)).Accuracy(labels);
+            }
+        }
+        var retrievalMetrics = retrieval ? RetrievalEvaluator.Evaluate(p.Embedding, p.EmbeddingSize, labels) : null;
+        VerificationMetrics? verification = null;
+        if (verificationPairs > 0)
+        {
+            var pairs = PairGenerator.Generate(labels, verificationPairs, new SeededRandom(seed));
+            verification = VerificationEvaluator.Evaluate(p.Embedding, p.EmbeddingSize, pairs);
+        }
+        var diag = diagnostics ? EmbeddingDiagnostics.Compute(p.Embedding, p.EmbeddingSize, labels) : null;
+        return new ModelEvaluationReport
+        {
+            Classification = metrics, Report = report, KnnAccuracy = knnAccuracy, KnnK = knnK > 0 ? knnK : null,
+            Retrieval = retrievalMetrics, Verification = verification, Diagnostics = diag,
+        };
+    }
+
+    /// <summary>
+    /// The data's labels as indices into the model's classes: identical class lists map directly; otherwise labels are
+    /// matched by class name, and a name the model does not know is an error.
+    /// </summary>
+    public static int[] AlignLabels(MarginModel model, Dataset data)
+    {
+        var labels = data.Labels ?? throw new ArgumentException($"{data.Source}: no label column.");
+        if (data.ClassNames.SequenceEqual(model.ClassNames)) return labels;
+        var index = model.ClassNames.Select((n, i) => (n, i)).ToDictionary(t => t.n, t => t.i);
+        var map = new int[data.ClassCount];
+        for (int j = 0; j < map.Length; j++)
+            map[j] = index.TryGetValue(data.ClassNames[j], out var k) ? k
+                : throw new ArgumentException($"{data.Source}: class '{data.ClassNames[j]}' is not one of the model's classes [{string.Join(", ", model.ClassNames)}].");
+        return labels.Select(l => map[l]).ToArray();
+    }
+}
