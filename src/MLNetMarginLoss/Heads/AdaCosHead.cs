@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using MLNetMarginLoss.Engine;
 
 namespace MLNetMarginLoss.Heads;
@@ -16,6 +17,7 @@ public sealed class AdaCosHead : CosineMarginHead
 {
     private readonly Parameter _scale = new("scale", 1);
     private double[] _targetAngles = [];
+    private float[] _exponentials = [];
 
     /// <summary>Creates the head; <see cref="HeadOptions.Scale"/> (initial s) and <see cref="HeadOptions.SubCenters"/> apply.</summary>
     public AdaCosHead(int embeddingSize, int classCount, HeadOptions? options = null)
@@ -44,14 +46,26 @@ public sealed class AdaCosHead : CosineMarginHead
         int n = Rows;
         if (!training || n == 0) return;
         if (_targetAngles.Length < n) _targetAngles = new double[n];
+        if (_exponentials.Length < ClassCount) _exponentials = new float[ClassCount];
         double s = Scale, sum = 0;
         var labels = Labels;
+        var exp = _exponentials.AsSpan(0, ClassCount);
         for (int i = 0; i < n; i++)
         {
             var cos = Cosines.Row(i);
             int y = labels[i];
-            for (int j = 0; j < cos.Length; j++)
-                if (j != y) sum += Math.Exp(s * cos[j]);
+            if (s < 80)
+            {
+                // e^{s·cos} ≤ e^80 fits a float: vectorised exponentials, summed in double per row.
+                TensorPrimitives.Multiply(cos, (float)s, exp);
+                TensorPrimitives.Exp(exp, exp);
+                sum += (double)TensorPrimitives.Sum(exp) - exp[y];
+            }
+            else
+            {
+                for (int j = 0; j < cos.Length; j++)
+                    if (j != y) sum += Math.Exp(s * cos[j]);
+            }
             _targetAngles[i] = Math.Acos(cos[y]);
         }
         double bAvg = sum / n;

@@ -8,9 +8,10 @@ namespace MLNetMarginLoss.Heads;
 public static class HeadDefaults
 {
     /// <summary>
-    /// The smallest default scale. √2·ln(C − 1) is 0 for C = 2 and below 4 up to C = 17; a scale that low
-    /// cannot express confident predictions (with s = 4 the best two-class probability is e⁸/(1 + e⁸) ≈ 0.9997
-    /// only when the classes are opposite), so the default is floored here. Pass a scale explicitly to go lower.
+    /// The floor of the default scale. √2·ln(C − 1) is 0 for C = 2 and below 4 up to C = 17; at such scales
+    /// the softmax cannot become confident even for perfectly separated classes (with s the largest possible
+    /// logit gap is 2s), so the gradient never fades and margins cannot be met. With s = 4 a two-class sample
+    /// on its centre, opposite the other, reaches p = 1/(1 + e^−8) ≈ 0.9997. Pass a scale explicitly to go lower.
     /// </summary>
     public const double MinimumDefaultScale = 4.0;
 
