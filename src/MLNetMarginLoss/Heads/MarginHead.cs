@@ -52,4 +52,54 @@ public abstract class MarginHead
 
     /// <summary>Inference logits [N, C]: no labels, no margin. Score is their softmax.</summary>
     public abstract Tensor Predict(Tensor embeddings);
+
+    /// <summary>
+    /// An extra loss term of the last <see cref="Forward"/> that the trainer adds to the mean cross-entropy
+    /// (MagFace's feature-magnitude regulariser); 0 for most heads. Its gradient (with weight 1) is already
+    /// included in the embedding gradient <see cref="Backward"/> returns.
+    /// </summary>
+    public virtual double AuxiliaryLoss => 0;
+
+    /// <summary>
+    /// The head's options with every default resolved (scale, margins, …), so that
+    /// <see cref="HeadFactory.Create(string, int, int, HeadOptions?)"/> with <see cref="Kind"/> and these options
+    /// rebuilds the same head; parameters and <see cref="Buffers"/> are then restored by value.
+    /// </summary>
+    public abstract HeadOptions GetOptions();
+
+    /// <summary>
+    /// Xavier-uniform (Glorot) initialisation as the reference implementations use for the class centres:
+    /// U(−b, b) with b = √(6 / (fan_in + fan_out)), where a [rows, cols] weight has fan_in = cols, fan_out = rows.
+    /// </summary>
+    protected static void XavierUniform(Parameter weight, SeededRandom random)
+    {
+        ArgumentNullException.ThrowIfNull(weight);
+        ArgumentNullException.ThrowIfNull(random);
+        int rows = weight.Dims[0], cols = weight.Length / rows;
+        float bound = MathF.Sqrt(6f / (rows + cols));
+        foreach (ref var w in weight.Value.AsSpan()) w = random.Uniform(-bound, bound);
+    }
+
+    /// <summary>Throws unless <paramref name="embeddings"/> holds rows of <see cref="EmbeddingSize"/> floats.</summary>
+    protected void ValidateEmbeddings(Tensor embeddings)
+    {
+        ArgumentNullException.ThrowIfNull(embeddings);
+        if (embeddings.RowSize != EmbeddingSize)
+            throw new ArgumentException(
+                $"The {Kind} head expects embeddings of size {EmbeddingSize}, got rows of {embeddings.RowSize} floats ({embeddings}).",
+                nameof(embeddings));
+    }
+
+    /// <summary>Throws unless there is one label per row and every label lies in [0, <see cref="ClassCount"/>).</summary>
+    protected void ValidateLabels(ReadOnlySpan<int> labels, int rows)
+    {
+        if (labels.Length != rows)
+            throw new ArgumentException($"The {Kind} head got {labels.Length} labels for {rows} embeddings; expected one label per row.", nameof(labels));
+        for (int i = 0; i < labels.Length; i++)
+        {
+            if ((uint)labels[i] >= (uint)ClassCount)
+                throw new ArgumentOutOfRangeException(nameof(labels), labels[i],
+                    $"Label {labels[i]} at row {i} is outside the head's class range [0, {ClassCount}).");
+        }
+    }
 }

@@ -1,0 +1,97 @@
+namespace MLNetMarginLoss.Heads;
+
+/// <summary>
+/// Default hyper-parameters of the heads, in one place. The margins are the papers' defaults; the scale
+/// default is the AdaCos "fixed" scale √2·ln(C − 1), which suits the small class counts this library
+/// usually sees better than the face-recognition value s = 64.
+/// </summary>
+public static class HeadDefaults
+{
+    /// <summary>
+    /// The floor of the default scale. √2·ln(C − 1) is 0 for C = 2 and below 4 up to C = 17; at such scales
+    /// the softmax cannot become confident even for perfectly separated classes (with s the largest possible
+    /// logit gap is 2s), so the gradient never fades and margins cannot be met. With s = 4 a two-class sample
+    /// on its centre, opposite the other, reaches p = 1/(1 + e^−8) ≈ 0.9997. Pass a scale explicitly to go lower.
+    /// </summary>
+    public const double MinimumDefaultScale = 4.0;
+
+    /// <summary>CosFace margin m (the paper's 0.35).</summary>
+    public const double CosFaceMargin = 0.35;
+
+    /// <summary>ArcFace, sub-centre ArcFace and CurricularFace additive angular margin m (0.5 rad ≈ 28.6°).</summary>
+    public const double ArcFaceMargin = 0.5;
+
+    /// <summary>SphereFace multiplicative margin m (integer, 4 in the paper).</summary>
+    public const int SphereFaceMargin = 4;
+
+    /// <summary>SphereFace λ annealing: λ = max(λmin, base·(1 + γ·iteration)^(−power)); base = 1000.</summary>
+    public const double SphereFaceLambdaBase = 1000;
+
+    /// <summary>SphereFace λ annealing γ = 0.12.</summary>
+    public const double SphereFaceLambdaGamma = 0.12;
+
+    /// <summary>SphereFace λ annealing power = 1.</summary>
+    public const double SphereFaceLambdaPower = 1;
+
+    /// <summary>SphereFace λ floor λmin = 5.</summary>
+    public const double SphereFaceLambdaMin = 5;
+
+    /// <summary>Combined margin m1 (multiplicative angular) default 1.</summary>
+    public const double CombinedM1 = 1.0;
+
+    /// <summary>Combined margin m2 (additive angular) default 0.3.</summary>
+    public const double CombinedM2 = 0.3;
+
+    /// <summary>Combined margin m3 (additive cosine) default 0.2.</summary>
+    public const double CombinedM3 = 0.2;
+
+    /// <summary>Sub-centres per class for sub-centre ArcFace (K = 3); the other cosine heads use 1.</summary>
+    public const int SubCenters = 3;
+
+    /// <summary>Sub-centre ArcFace: samples farther than this angle (degrees) from their class's dominant centre are outliers.</summary>
+    public const double DropThresholdDegrees = 75;
+
+    /// <summary>EMA momentum of CurricularFace's t and AdaFace's norm statistics (new = 0.01·batch + 0.99·old).</summary>
+    public const double Momentum = 0.01;
+
+    /// <summary>MagFace lower feature magnitude l_a = 10.</summary>
+    public const double MagFaceLowerNorm = 10;
+
+    /// <summary>MagFace upper feature magnitude u_a = 110.</summary>
+    public const double MagFaceUpperNorm = 110;
+
+    /// <summary>MagFace margin at l_a: 0.45.</summary>
+    public const double MagFaceLowerMargin = 0.45;
+
+    /// <summary>MagFace margin at u_a: 0.8.</summary>
+    public const double MagFaceUpperMargin = 0.8;
+
+    /// <summary>MagFace regulariser weight λ_g = 35.</summary>
+    public const double MagFaceRegularizerWeight = 35;
+
+    /// <summary>AdaFace margin m = 0.4.</summary>
+    public const double AdaFaceMargin = 0.4;
+
+    /// <summary>AdaFace concentration h = 0.333 (about 68 % of the norm scalers fall within ±h).</summary>
+    public const double AdaFaceConcentration = 0.333;
+
+    /// <summary>ElasticFace-Arc mean margin 0.5 (ElasticFace-Cos uses 0.35).</summary>
+    public const double ElasticArcMargin = 0.5;
+
+    /// <summary>ElasticFace-Cos mean margin 0.35.</summary>
+    public const double ElasticCosMargin = 0.35;
+
+    /// <summary>ElasticFace margin standard deviation σ = 0.05.</summary>
+    public const double ElasticMarginStd = 0.05;
+
+    /// <summary>
+    /// The default scale for <paramref name="classCount"/> classes: max(√2·ln(C − 1), <see cref="MinimumDefaultScale"/>).
+    /// E.g. C = 2 → 4, C = 10 → 4 (√2·ln 9 ≈ 3.11), C = 100 → 6.50, C = 1000 → 9.77.
+    /// </summary>
+    public static double DefaultScale(int classCount)
+    {
+        if (classCount < 2)
+            throw new ArgumentOutOfRangeException(nameof(classCount), classCount, "A margin head needs at least 2 classes.");
+        return Math.Max(Math.Sqrt(2) * Math.Log(classCount - 1), MinimumDefaultScale);
+    }
+}

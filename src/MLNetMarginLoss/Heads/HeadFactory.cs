@@ -1,0 +1,90 @@
+namespace MLNetMarginLoss.Heads;
+
+/// <summary>
+/// Creates heads by kind, and converts between <see cref="HeadKind"/> and the names used on the command line
+/// and in model files. A saved model stores <see cref="MarginHead.Kind"/>, <see cref="MarginHead.GetOptions"/>
+/// and the parameter and buffer values; <see cref="Create(string, int, int, HeadOptions?)"/> rebuilds the head.
+/// </summary>
+public static class HeadFactory
+{
+    private static readonly (HeadKind Kind, string Name)[] Table =
+    [
+        (HeadKind.Softmax, "softmax"),
+        (HeadKind.NormSoftmax, "normsoftmax"),
+        (HeadKind.SphereFace, "sphereface"),
+        (HeadKind.CosFace, "cosface"),
+        (HeadKind.ArcFace, "arcface"),
+        (HeadKind.Combined, "combined"),
+        (HeadKind.AdaCos, "adacos"),
+        (HeadKind.SubCenter, "subcenter"),
+        (HeadKind.Curricular, "curricular"),
+        (HeadKind.MagFace, "magface"),
+        (HeadKind.AdaFace, "adaface"),
+        (HeadKind.ElasticFace, "elasticface"),
+    ];
+
+    /// <summary>Every head name, in <see cref="HeadKind"/> order.</summary>
+    public static IReadOnlyList<string> Names { get; } = Table.Select(t => t.Name).ToArray();
+
+    /// <summary>The name of a head kind ("arcface", …).</summary>
+    public static string Name(HeadKind kind)
+    {
+        foreach (var (k, name) in Table)
+            if (k == kind) return name;
+        throw new ArgumentOutOfRangeException(nameof(kind), kind, $"Unknown head kind {(int)kind}.");
+    }
+
+    /// <summary>
+    /// The kind named <paramref name="name"/> (case-insensitive; the enum member names and the spellings
+    /// "sub-center", "subcenterarcface", "curricularface", "combinedmargin", "am-softmax" are accepted too).
+    /// </summary>
+    public static HeadKind Parse(string name)
+    {
+        if (TryParse(name, out var kind)) return kind;
+        throw new ArgumentException($"Unknown head '{name}'; expected one of: {string.Join(", ", Names)}.", nameof(name));
+    }
+
+    /// <summary>Like <see cref="Parse"/>, returning false for an unknown name.</summary>
+    public static bool TryParse(string? name, out HeadKind kind)
+    {
+        kind = default;
+        if (string.IsNullOrWhiteSpace(name)) return false;
+        string key = name.Trim().ToLowerInvariant().Replace("_", "").Replace("-", "").Replace(" ", "");
+        key = key switch
+        {
+            "subcenterarcface" or "subcentre" or "subcentrearcface" => "subcenter",
+            "curricularface" => "curricular",
+            "combinedmargin" => "combined",
+            "amsoftmax" => "cosface",
+            "asoftmax" => "sphereface",
+            _ => key,
+        };
+        foreach (var (k, n) in Table)
+        {
+            if (n == key) { kind = k; return true; }
+        }
+        return false;
+    }
+
+    /// <summary>Creates a head of kind <paramref name="kind"/> (a name accepted by <see cref="Parse"/>).</summary>
+    public static MarginHead Create(string kind, int embeddingSize, int classCount, HeadOptions? options = null) =>
+        Create(Parse(kind), embeddingSize, classCount, options);
+
+    /// <summary>Creates a head for <paramref name="embeddingSize"/>-dimensional embeddings and <paramref name="classCount"/> classes.</summary>
+    public static MarginHead Create(HeadKind kind, int embeddingSize, int classCount, HeadOptions? options = null) => kind switch
+    {
+        HeadKind.Softmax => new SoftmaxHead(embeddingSize, classCount, options),
+        HeadKind.NormSoftmax => new NormSoftmaxHead(embeddingSize, classCount, options),
+        HeadKind.SphereFace => new SphereFaceHead(embeddingSize, classCount, options),
+        HeadKind.CosFace => new CosFaceHead(embeddingSize, classCount, options),
+        HeadKind.ArcFace => new ArcFaceHead(embeddingSize, classCount, options),
+        HeadKind.Combined => new CombinedMarginHead(embeddingSize, classCount, options),
+        HeadKind.AdaCos => new AdaCosHead(embeddingSize, classCount, options),
+        HeadKind.SubCenter => new SubCenterArcFaceHead(embeddingSize, classCount, options),
+        HeadKind.Curricular => new CurricularFaceHead(embeddingSize, classCount, options),
+        HeadKind.MagFace => new MagFaceHead(embeddingSize, classCount, options),
+        HeadKind.AdaFace => new AdaFaceHead(embeddingSize, classCount, options),
+        HeadKind.ElasticFace => new ElasticFaceHead(embeddingSize, classCount, options),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, $"Unknown head kind {(int)kind}."),
+    };
+}
