@@ -26,6 +26,8 @@ public abstract class CosineMarginHead : MarginHead
     /// <summary>The norm below which a vector is divided by this floor instead of its norm (as <c>F.normalize</c>).</summary>
     protected const float NormFloor = 1e-12f;
 
+    private bool _marginInForward = true;
+
     private readonly float[] _wHat;
     private readonly float[] _wNorm;
 
@@ -169,20 +171,23 @@ public abstract class CosineMarginHead : MarginHead
         ComputeCosines(embeddings, _xHat, _xNorm, _cosK, _cos, _argmax);
         _rows = n;
 
-        OnForward(training);
+        bool margin = MarginEnabled;
+        _marginInForward = margin;
+        if (margin) OnForward(training);
 
         double s = Scale;
         _forwardScale = s;
         float sf = (float)s;
         _logits.Reshape(n, TensorShape.Vector(c));
-        bool modifies = ModifiesNonTargets;
+        bool modifies = margin && ModifiesNonTargets;
         if (modifies) _nonTargetDerivative.Reshape(n, TensorShape.Vector(c));
         for (int i = 0; i < n; i++)
         {
             var cos = _cos.Row(i);
             var logits = _logits.Row(i);
             int y = _labels[i];
-            double phi = TargetValue(i, cos[y], out double dCos, out double dNorm);
+            double dCos = 1, dNorm = 0;
+            double phi = margin ? TargetValue(i, cos[y], out dCos, out dNorm) : cos[y];
             _targetDerivative[i] = dCos;
             _targetNormDerivative[i] = dNorm;
             if (modifies)
@@ -218,7 +223,7 @@ public abstract class CosineMarginHead : MarginHead
         double s = _forwardScale;
         float sf = (float)s;
         float lo = (float)(-1 + CosineEpsilon), hi = (float)(1 - CosineEpsilon);
-        bool modifies = ModifiesNonTargets;
+        bool modifies = _marginInForward && ModifiesNonTargets;
         _dCos.Reshape(n, TensorShape.Vector(c));
         for (int i = 0; i < n; i++)
         {
@@ -253,7 +258,7 @@ public abstract class CosineMarginHead : MarginHead
                 if (!(r >= lo && r <= hi)) d[j] = 0;
             }
         }
-        AddAuxiliaryNormGradient(_dNorm.AsSpan(0, n));
+        if (_marginInForward) AddAuxiliaryNormGradient(_dNorm.AsSpan(0, n));
 
         Tensor dCosK = _dCos;
         if (k > 1)

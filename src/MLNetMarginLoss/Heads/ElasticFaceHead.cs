@@ -51,6 +51,9 @@ public sealed class ElasticFaceHead : CosineMarginHead
     internal void ReseedMargins(long seed) => _random = new SeededRandom(seed);
 
     /// <inheritdoc />
+    public override void SeedRandomness(SeededRandom random) => _random = random.Fork();
+
+    /// <inheritdoc />
     protected override void OnForward(bool training)
     {
         int n = Rows;

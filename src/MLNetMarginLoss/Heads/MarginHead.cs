@@ -54,6 +54,19 @@ public abstract class MarginHead
     public abstract Tensor Predict(Tensor embeddings);
 
     /// <summary>
+    /// When false, training logits are the plain s·cos θ of every class (normalised softmax): the margin and any
+    /// adaptive state updates are switched off. Trainers use it for a softmax warm-up before the margin starts.
+    /// Heads without a margin ignore it. Default: true.
+    /// </summary>
+    public bool MarginEnabled { get; set; } = true;
+
+    /// <summary>
+    /// Re-seeds any randomness the head uses in training (e.g. ElasticFace's sampled margins), so that a trainer can
+    /// derive it from (seed, epoch) and a resumed run continues exactly. The default does nothing.
+    /// </summary>
+    public virtual void SeedRandomness(SeededRandom random) { }
+
+    /// <summary>
     /// An extra loss term of the last <see cref="Forward"/> that the trainer adds to the mean cross-entropy
     /// (MagFace's feature-magnitude regulariser); 0 for most heads. Its gradient (with weight 1) is already
     /// included in the embedding gradient <see cref="Backward"/> returns.

@@ -62,8 +62,8 @@ internal static class MarginModelSerializer
         ["encoder"] = JsonSerializer.SerializeToNode(encoder.Spec, Json),
         ["head"] = new JsonObject
         {
-            ["kind"] = HeadFactory.NameOf(head),
-            ["options"] = JsonSerializer.SerializeToNode(HeadFactory.OptionsOf(head), Json),
+            ["kind"] = head.Kind,
+            ["options"] = JsonSerializer.SerializeToNode(head.GetOptions(), Json),
         },
         ["classNames"] = new JsonArray(classNames.Select(c => (JsonNode)JsonValue.Create(c)!).ToArray()),
     };

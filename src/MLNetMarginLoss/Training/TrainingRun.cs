@@ -154,7 +154,7 @@ internal sealed class TrainingRun
             var labels = feeder.Labels;
             var embeddings = _encoder.Forward(x, training: true);
             var logits = _head.Forward(embeddings, labels, training: true);
-            double loss = _loss.Forward(logits, labels) + _head.AuxiliaryLoss;
+            double loss = _loss.Forward(logits, labels) + (margin ? _head.AuxiliaryLoss : 0);
             lr = _schedule.GetLearningRate(epoch, b, batches);
             if (!double.IsFinite(loss))
                 throw new TrainingDivergedException(epoch, b, loss, lr,
@@ -219,7 +219,7 @@ internal sealed class TrainingRun
             int count = Math.Min(EvaluationBatch, _train.Count - start);
             _encoder.Forward(feeder.Slice(start, count), training: false).Span.CopyTo(emb.AsSpan(start * _encoder.EmbeddingSize));
         }
-        var drop = new HashSet<int>(head.FindOutliers(emb, _train.Labels!));
+        var drop = new HashSet<int>(head.FindOutliers(new Tensor(emb, _train.Count, TensorShape.Vector(_encoder.EmbeddingSize)), _train.Labels!));
         return _activeRows.Where(r => !drop.Contains(r)).ToArray();
     }
 
