@@ -1,0 +1,95 @@
+using System.Numerics.Tensors;
+
+namespace MLNetMarginLoss.Engine.Kernels;
+
+/// <summary>
+/// The im2col / col2im kernels behind GEMM convolutions. The column matrix has one row per
+/// (channel, kernel row, kernel column) — <see cref="ConvolutionGeometry.PatchSize"/> rows, ordered like a PyTorch
+/// weight [out, in, kh, kw] flattened per output channel — and one column per output position. Several samples
+/// can share one matrix: sample s occupies columns [offset, offset + OH·OW) of rows of stride <c>ld</c>.
+/// Both kernels work on one input channel so callers can parallelise over (sample, channel) pairs.
+/// The stride-1 case copies and adds whole contiguous row segments (vectorised).
+/// </summary>
+public static class Im2Col
+{
+    /// <summary>
+    /// Writes the kh·kw column-matrix rows of input channel <paramref name="channel"/> of one sample.
+    /// <paramref name="plane"/> is that channel's H·W input plane; positions that fall in the padding get 0.
+    /// </summary>
+    public static void Expand(in ConvolutionGeometry g, ReadOnlySpan<float> plane, int channel,
+        Span<float> columns, int ld, int offset)
+    {
+        int kh = g.KernelHeight, kw = g.KernelWidth, oh = g.OutputHeight, ow = g.OutputWidth;
+        int s = g.Stride, pad = g.Padding, h = g.Height, w = g.Width;
+        for (int ki = 0; ki < kh; ki++)
+        for (int kj = 0; kj < kw; kj++)
+        {
+            var row = columns.Slice(((channel * kh + ki) * kw + kj) * ld + offset, oh * ow);
+            // Output columns whose input column lies inside the image: ow·s − pad + kj ∈ [0, w).
+            int first = FirstInside(pad - kj, s, ow);
+            int end = EndInside(w + pad - kj, s, ow);
+            for (int y = 0; y < oh; y++)
+            {
+                var dst = row.Slice(y * ow, ow);
+                int iy = y * s - pad + ki;
+                if ((uint)iy >= (uint)h || first >= end) { dst.Clear(); continue; }
+                var src = plane.Slice(iy * w, w);
+                if (first > 0) dst[..first].Clear();
+                if (end < ow) dst[end..].Clear();
+                if (s == 1)
+                {
+                    src.Slice(first - pad + kj, end - first).CopyTo(dst[first..end]);
+                }
+                else
+                {
+                    for (int x = first, ix = first * s - pad + kj; x < end; x++, ix += s) dst[x] = src[ix];
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The adjoint of <see cref="Expand"/>: overwrites the H·W input plane of channel <paramref name="channel"/>
+    /// with the sum of every column-matrix entry that was copied from each position.
+    /// </summary>
+    public static void Accumulate(in ConvolutionGeometry g, ReadOnlySpan<float> columns, int ld, int offset,
+        int channel, Span<float> plane)
+    {
+        int kh = g.KernelHeight, kw = g.KernelWidth, oh = g.OutputHeight, ow = g.OutputWidth;
+        int s = g.Stride, pad = g.Padding, h = g.Height, w = g.Width;
+        plane = plane[..(h * w)];
+        plane.Clear();
+        for (int ki = 0; ki < kh; ki++)
+        for (int kj = 0; kj < kw; kj++)
+        {
+            var row = columns.Slice(((channel * kh + ki) * kw + kj) * ld + offset, oh * ow);
+            int first = FirstInside(pad - kj, s, ow);
+            int end = EndInside(w + pad - kj, s, ow);
+            if (first >= end) continue;
+            for (int y = 0; y < oh; y++)
+            {
+                int iy = y * s - pad + ki;
+                if ((uint)iy >= (uint)h) continue;
+                var src = row.Slice(y * ow, ow);
+                var dst = plane.Slice(iy * w, w);
+                if (s == 1)
+                {
+                    var target = dst.Slice(first - pad + kj, end - first);
+                    TensorPrimitives.Add(target, src[first..end], target);
+                }
+                else
+                {
+                    for (int x = first, ix = first * s - pad + kj; x < end; x++, ix += s) dst[ix] += src[x];
+                }
+            }
+        }
+    }
+
+    // Smallest x ≥ 0 with x·s ≥ lowest (lowest = pad − kj), capped at count.
+    private static int FirstInside(int lowest, int s, int count)
+        => lowest <= 0 ? 0 : Math.Min(count, (lowest + s - 1) / s);
+
+    // Smallest x with x·s ≥ limit (limit = w + pad − kj), i.e. one past the last inside column, clamped to [0, count].
+    private static int EndInside(int limit, int s, int count)
+        => limit <= 0 ? 0 : Math.Min(count, (limit + s - 1) / s);
+}

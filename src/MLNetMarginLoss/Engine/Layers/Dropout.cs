@@ -1,0 +1,85 @@
+using System.Numerics.Tensors;
+
+namespace MLNetMarginLoss.Engine.Layers;
+
+/// <summary>
+/// Inverted dropout: in training each element is zeroed with probability <see cref="Probability"/> and the
+/// survivors are scaled by 1/(1 − p), so inference is the identity. Masks come from a <see cref="SeededRandom"/>
+/// forked from the one given to <see cref="Initialize"/>, so a network initialised with the same seed draws the
+/// same masks. Backward multiplies by the mask of the last training forward.
+/// </summary>
+public sealed class Dropout : Layer
+{
+    private readonly Tensor _output = new(0, TensorShape.Vector(1));
+    private readonly Tensor _inputGradient = new(0, TensorShape.Vector(1));
+    private float[] _mask = [];
+    private SeededRandom _random = new(0);
+    private TensorShape _inputShape;
+    private bool _trainingForward, _hasForward;
+
+    /// <summary>Creates a dropout layer that drops each element with probability <paramref name="probability"/>.</summary>
+    public Dropout(double probability = 0.5)
+    {
+        if (!(probability >= 0 && probability <= 1))
+            throw new ArgumentOutOfRangeException(nameof(probability), probability, "The dropout probability must lie in [0, 1].");
+        Probability = probability;
+    }
+
+    /// <summary>The probability of zeroing an element.</summary>
+    public double Probability { get; }
+
+    /// <summary>Seeds the mask generator with a generator forked from <paramref name="random"/>.</summary>
+    public override void Initialize(SeededRandom random) => _random = random.Fork();
+
+    /// <inheritdoc />
+    public override TensorShape GetOutputShape(TensorShape input) => input;
+
+    /// <inheritdoc />
+    public override Tensor Forward(Tensor input, bool training)
+    {
+        _inputShape = input.Shape;
+        _hasForward = true;
+        _trainingForward = training && Probability > 0;
+        _output.Reshape(input.Rows, input.Shape);
+        if (!_trainingForward)
+        {
+            input.Span.CopyTo(_output.Span);
+            return _output;
+        }
+        int length = input.Length;
+        if (_mask.Length < length) _mask = new float[Math.Max(length, _mask.Length * 2)];
+        var mask = _mask.AsSpan(0, length);
+        if (Probability >= 1)
+        {
+            mask.Clear();
+        }
+        else
+        {
+            // An element is kept when a uniform 32-bit draw is ≥ p·2³²; two draws per 64 random bits.
+            uint threshold = (uint)Math.Min(uint.MaxValue, Math.Round(Probability * 4294967296.0));
+            float scale = (float)(1.0 / (1.0 - Probability));
+            int i = 0;
+            for (; i + 1 < length; i += 2)
+            {
+                ulong bits = _random.NextUInt64();
+                mask[i] = (uint)bits >= threshold ? scale : 0f;
+                mask[i + 1] = (uint)(bits >> 32) >= threshold ? scale : 0f;
+            }
+            if (i < length) mask[i] = (uint)_random.NextUInt64() >= threshold ? scale : 0f;
+        }
+        TensorPrimitives.Multiply(input.Span, mask, _output.Span);
+        return _output;
+    }
+
+    /// <inheritdoc />
+    public override Tensor Backward(Tensor outputGradient)
+    {
+        if (!_hasForward) throw new InvalidOperationException("Dropout.Backward called before Forward.");
+        ExpectGradient(nameof(Dropout), _output, outputGradient);
+        if (!RequiresInputGradient) { _inputGradient.Reshape(0, _inputShape); return _inputGradient; }
+        _inputGradient.Reshape(outputGradient.Rows, _inputShape);
+        if (_trainingForward) TensorPrimitives.Multiply(outputGradient.Span, _mask.AsSpan(0, outputGradient.Length), _inputGradient.Span);
+        else outputGradient.Span.CopyTo(_inputGradient.Span);
+        return _inputGradient;
+    }
+}
