@@ -65,22 +65,19 @@ internal static class TrainCommand
             double seconds = clock.Elapsed.TotalSeconds;
             model.Save(outPath);
 
+            // Metrics on the validation data when given (k-NN against the training embeddings), else on the training data.
             var evalData = valid ?? train;
-            var metrics = new MulticlassEvaluator().Evaluate(model.Transform(evalData));
-            var values = new Dictionary<string, object?>
-            {
-                ["accuracy"] = metrics.MicroAccuracy,
-                ["macroAccuracy"] = metrics.MacroAccuracy,
-                ["logLoss"] = metrics.LogLoss,
-                ["logLossReduction"] = metrics.LogLossReduction,
-                ["evaluatedOn"] = valid is null ? "training" : "validation",
-                ["epochs"] = model.History.Epochs.Count,
-                ["trainSeconds"] = seconds,
-                ["samplesPerSecond"] = model.History.Epochs.Average(e => e.SamplesPerSecond),
-                ["model"] = Path.GetFullPath(outPath),
-            };
+            var report = ModelEvaluator.Evaluate(model, evalData, knnK: 5, reference: valid is null ? null : train);
+            var values = report.ToDictionary();
+            values["evaluatedOn"] = valid is null ? "training" : "validation";
+            values["epochs"] = model.History.Epochs.Count;
+            values["trainSeconds"] = seconds;
+            values["samplesPerSecond"] = model.History.Epochs.Average(e => e.SamplesPerSecond);
+            values["model"] = Path.GetFullPath(outPath);
             Console.WriteLine($"{(valid is null ? "training" : "validation")} data: {evalData.Count} rows");
-            Console.WriteLine(metrics.ToString());
+            Console.WriteLine(report.Report.ToText());
+            Console.WriteLine(report.Classification.ToString());
+            Console.WriteLine($"k-NN accuracy (k=5{(valid is null ? ", leave-one-out" : ", training embeddings as gallery")}): {report.KnnAccuracy:F4}");
             Console.WriteLine($"saved {Path.GetFullPath(outPath)}");
             if (result.GetValue(json)) JsonLine.Write(values);
             return 0;

@@ -32,6 +32,9 @@ public sealed class Dropout : Layer
     public override void Initialize(SeededRandom random) => _random = random.Fork();
 
     /// <inheritdoc />
+    public override void SeedRandomness(SeededRandom random) => _random = random.Fork();
+
+    /// <inheritdoc />
     public override TensorShape GetOutputShape(TensorShape input) => input;
 
     /// <inheritdoc />

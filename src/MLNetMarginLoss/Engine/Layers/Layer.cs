@@ -57,6 +57,15 @@ public abstract class Layer
     /// <summary>Re-initialises parameters from <paramref name="random"/> (and seeds any internal randomness such as dropout masks).</summary>
     public virtual void Initialize(SeededRandom random) { }
 
+    /// <summary>
+    /// Re-seeds the layer's training-time randomness (dropout masks) without touching its parameters, so a trainer
+    /// can derive it from (seed, epoch) and a resumed run continues exactly. The default forwards to the children.
+    /// </summary>
+    public virtual void SeedRandomness(SeededRandom random)
+    {
+        foreach (var (_, child) in Children) child.SeedRandomness(random);
+    }
+
     /// <summary>Called after <see cref="Context"/> changes; containers forward it to children.</summary>
     protected virtual void OnContextChanged()
     {
