@@ -52,4 +52,14 @@ public sealed class MulticlassMetrics
 
     /// <summary>The confusion matrix.</summary>
     public ConfusionMatrix ConfusionMatrix { get; }
+
+    /// <summary>The headline metrics on a few lines, in ML.NET's terms.</summary>
+    public override string ToString()
+    {
+        var c = System.Globalization.CultureInfo.InvariantCulture;
+        var text = string.Format(c, "MicroAccuracy {0:F4}  MacroAccuracy {1:F4}  LogLoss {2:F4}  LogLossReduction {3:F4}",
+            MicroAccuracy, MacroAccuracy, LogLoss, LogLossReduction);
+        if (TopKPredictionCount > 0) text += string.Format(c, "  Top-{0} accuracy {1:F4}", TopKPredictionCount, TopKAccuracy);
+        return text;
+    }
 }
