@@ -8,7 +8,7 @@ namespace MLNetMarginLoss.Engine.Kernels;
 /// <summary>
 /// Pure C# SGEMM with no native dependency, built like GotoBLAS/BLIS: blocks of op(B) (KC×NC) and op(A)
 /// (MC×KC) are packed into aligned per-thread scratch buffers, and a register-blocked SIMD micro-kernel
-/// (AVX-512 14×32, AVX2 6×16, or a portable 128-bit 4×8) computes C tile by tile.
+/// (AVX-512 14×32, AVX2 6×16, or a portable 128-bit 4×8, with shorter tiles for the last rows) computes C tile by tile.
 /// Large products are split over the <see cref="WorkerPool"/> into chunks that write disjoint rows or
 /// columns of C. Every element of C is accumulated in the same order whatever the split, so results are
 /// bit-identical across repeated calls and thread counts on a given machine.
@@ -88,6 +88,7 @@ public sealed unsafe class ManagedGemm : IGemm
     }
 
     /// <summary>C = beta·C (beta = 0 clears, so NaN in C does not survive).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ScaleC(int m, int n, float beta, Span<float> c, int ldc)
     {
         for (int i = 0; i < m; i++)
@@ -99,6 +100,7 @@ public sealed unsafe class ManagedGemm : IGemm
     }
 
     /// <summary>Tiny products: row-by-row axpy (B not transposed) or dot products (B transposed), no packing.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SmallGemm(bool transA, bool transB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
     {
@@ -134,6 +136,7 @@ public sealed unsafe class ManagedGemm : IGemm
     /// at op(B)[0,0] and <paramref name="c"/> at C[0,0] of the sub-problem.
     /// Loop order jc (NC) → pc (KC, pack B) → ic (MC, pack A) → jr (NR) → ir (MR) → micro-kernel.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Blocked(GemmKernelConfig cfg, bool transA, bool transB, int m, int n, int k, float alpha,
         float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, Scratch scratch)
     {
@@ -143,7 +146,7 @@ public sealed unsafe class ManagedGemm : IGemm
         int nc = Balanced(n, cfg.NC, nr);
         scratch.Ensure(mc * kc, nc * kc, mr * nr);
         float* packA = scratch.A, packB = scratch.B, tile = scratch.Tile;
-        var kernel = cfg.Kernel;
+        var mainKernel = cfg.KernelFor(mr);
 
         for (int jc = 0; jc < n; jc += nc)
         {
@@ -158,23 +161,24 @@ public sealed unsafe class ManagedGemm : IGemm
                 {
                     int mcCur = Math.Min(mc, m - ic);
                     float* aBlock = transA ? a + (nint)pc * lda + ic : a + (nint)ic * lda + pc;
-                    GemmPacking.PackA(transA, aBlock, lda, mcCur, kcCur, mr, packA);
+                    GemmPacking.PackA(transA, aBlock, lda, mcCur, kcCur, cfg, packA);
                     for (int jr = 0; jr < ncCur; jr += nr)
                     {
                         int w = Math.Min(nr, ncCur - jr);
                         float* bPanel = packB + (nint)jr * kcCur;
-                        for (int ir = 0; ir < mcCur; ir += mr)
+                        for (int ir = 0, h; ir < mcCur; ir += h)
                         {
-                            int h = Math.Min(mr, mcCur - ir);
+                            h = cfg.PanelHeight(mcCur - ir);
+                            var kernel = h == mr ? mainKernel : cfg.KernelFor(h);
                             float* aPanel = packA + (nint)ir * kcCur;
                             float* cTile = c + (nint)(ic + ir) * ldc + jc + jr;
-                            if (h == mr && w == nr)
+                            if (w == nr)
                             {
                                 kernel(kcCur, aPanel, bPanel, cTile, ldc, alpha, betaCur);
                             }
                             else
                             {
-                                // Edge tile: run the same kernel on a full-size copy, then copy the valid part back.
+                                // Last columns: run the same kernel on a full-width copy, then copy the valid part back.
                                 if (betaCur != 0f) CopyTile(cTile, ldc, tile, nr, h, w);
                                 kernel(kcCur, aPanel, bPanel, tile, nr, alpha, betaCur);
                                 CopyTile(tile, nr, cTile, ldc, h, w);
@@ -194,7 +198,7 @@ public sealed unsafe class ManagedGemm : IGemm
         return (size + multiple - 1) / multiple * multiple;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static void CopyTile(float* src, int lds, float* dst, int ldd, int rows, int cols)
     {
         for (int i = 0; i < rows; i++)
@@ -219,6 +223,7 @@ public sealed unsafe class ManagedGemm : IGemm
 
         public void Clear() { _a = _b = _c = null; }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Execute(int chunk, int chunkCount)
         {
             int u0 = (int)((long)_units * chunk / chunkCount);
