@@ -37,33 +37,39 @@ public static class GemmQuick
         Console.WriteLine($"GEMM throughput, {threads} thread(s), managed kernel {managed.KernelName}, GFLOP/s (best of repeated runs)");
 
         var cases = new List<GemmShape>();
-        foreach (int s in sizes) cases.Add(new GemmShape($"square {s}", false, false, s, s, s));
+        foreach (int s in sizes) cases.Add(GemmShape.Square(s));
         if (shapes) cases.AddRange(GemmShape.SeedCnnLayers);
 
-        Console.WriteLine($"{"shape",-34} {string.Join(" ", providers.Select(p => $"{p.Name,10}"))} {"managed/openblas",17}");
+        Console.WriteLine($"{"shape",-52} {string.Join(" ", providers.Select(p => $"{p.Name,10}"))} {"managed/openblas",17}");
         foreach (var shape in cases)
         {
             var data = new GemmData(shape);
-            var rates = providers.Select(p => Measure(p, shape, data)).ToArray();
+            var rates = Measure(providers, shape, data);
             string ratio = providers.Count == 2 ? $"{rates[1] / rates[0],17:P0}" : "";
-            Console.WriteLine($"{shape.ToString(),-34} {string.Join(" ", rates.Select(r => $"{r,10:F1}"))} {ratio}");
+            Console.WriteLine($"{shape.LongName,-52} {string.Join(" ", rates.Select(r => $"{r,10:F1}"))} {ratio}");
         }
         return 0;
     }
 
-    private static double Measure(IGemm gemm, GemmShape s, GemmData d)
+    /// <summary>
+    /// Best-of-rounds GFLOP/s per provider; the providers' rounds are interleaved so that a burst of
+    /// load from other processes hits them alike.
+    /// </summary>
+    private static double[] Measure(List<IGemm> providers, GemmShape s, GemmData d)
     {
-        d.Run(gemm); // warm-up (JIT, scratch buffers, OpenBLAS threads)
-        double flops = 2.0 * s.M * s.N * s.K;
-        int reps = Math.Max(1, (int)Math.Min(1000, 2e8 / flops));
-        double best = double.MaxValue;
+        foreach (var p in providers) d.Run(p); // warm-up (JIT, scratch buffers, OpenBLAS threads)
+        int reps = Math.Max(1, (int)Math.Min(1000, 1e8 / s.Flops));
+        var best = Enumerable.Repeat(double.MaxValue, providers.Count).ToArray();
         var total = Stopwatch.StartNew();
-        for (int round = 0; round < 7 && (round < 3 || total.Elapsed.TotalSeconds < 1.5); round++)
+        for (int round = 0; round < 9 && (round < 3 || total.Elapsed.TotalSeconds < 1.5); round++)
         {
-            var sw = Stopwatch.StartNew();
-            for (int r = 0; r < reps; r++) d.Run(gemm);
-            best = Math.Min(best, sw.Elapsed.TotalSeconds / reps);
+            for (int i = 0; i < providers.Count; i++)
+            {
+                var sw = Stopwatch.StartNew();
+                for (int r = 0; r < reps; r++) d.Run(providers[i]);
+                best[i] = Math.Min(best[i], sw.Elapsed.TotalSeconds / reps);
+            }
         }
-        return flops / best / 1e9;
+        return best.Select(t => s.Flops / t / 1e9).ToArray();
     }
 }
