@@ -169,6 +169,26 @@ public sealed class GemmTests
     }
 
     [TestMethod]
+    [DataRow(8, 8, 8)]        // small path
+    [DataRow(40, 50, 60)]     // blocked, calling thread only
+    [DataRow(200, 300, 150)]  // blocked, split over the pool
+    public void ManagedSteadyStateCallsDoNotAllocateOnTheCallingThread(int m, int n, int k)
+    {
+        var gemm = new ManagedGemm(s_pool2);
+        foreach (var (ta, tb) in AllTransposes)
+        {
+            var a = new float[m * k];
+            var b = new float[k * n];
+            var c = new float[m * n];
+            int lda = ta ? m : k, ldb = tb ? k : n;
+            gemm.Sgemm(ta, tb, m, n, k, 1f, a, lda, b, ldb, 0f, c, n); // grows the scratch buffers once
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 5; i++) gemm.Sgemm(ta, tb, m, n, k, 1f, a, lda, b, ldb, 0.5f, c, n);
+            Assert.AreEqual(0L, GC.GetAllocatedBytesForCurrentThread() - before, $"transA={ta}, transB={tb} allocated.");
+        }
+    }
+
+    [TestMethod]
     public void ManagedRejectsTooSmallLeadingDimension()
     {
         var gemm = new ManagedGemm(s_pool2);
