@@ -12,6 +12,8 @@ namespace MLNetMarginLoss.Engine.Kernels;
 /// Large products are split over the <see cref="WorkerPool"/> into chunks that write disjoint rows or
 /// columns of C. Every element of C is accumulated in the same order whatever the split, so results are
 /// bit-identical across repeated calls and thread counts on a given machine.
+/// As in BLAS, alpha = 0 (or k = 0) only scales C by beta and does not read A or B.
+/// Steady-state calls allocate nothing: the parallel work item is reused and the packing buffers are per thread.
 /// </summary>
 public sealed unsafe class ManagedGemm : IGemm
 {
