@@ -6,7 +6,7 @@ namespace MLNetMarginLoss.Benchmarks;
 
 /// <summary>
 /// Square SGEMM (C = A·B, n×n) for OpenBLAS and the managed GEMM, one thread per core, with a GFLOP/s column:
-/// <c>dotnet run -c Release --project test/MLNetMarginLoss.Benchmarks -- --filter '*GemmBenchmarks*'</c>.
+/// <c>dotnet run -c Release --project test/MLNetMarginLoss.Benchmarks -- --filter '*.GemmBenchmarks.*'</c>.
 /// </summary>
 [ShortRunJob]
 [Config(typeof(GflopsConfig))]
