@@ -2,8 +2,17 @@ using BenchmarkDotNet.Running;
 
 namespace MLNetMarginLoss.Benchmarks;
 
-/// <summary>Runs the benchmarks: <c>dotnet run -c Release --project test/MLNetMarginLoss.Benchmarks -- --filter '*'</c>.</summary>
+/// <summary>
+/// Runs the benchmarks: <c>dotnet run -c Release --project test/MLNetMarginLoss.Benchmarks -- --filter '*'</c>,
+/// or the quick GEMM table: <c>... -- gemm-quick</c>.
+/// </summary>
 public static class Program
 {
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    /// <summary>Entry point.</summary>
+    public static int Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "gemm-quick") return GemmQuick.Run(args[1..]);
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
+    }
 }
