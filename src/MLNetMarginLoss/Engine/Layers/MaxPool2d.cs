@@ -4,7 +4,7 @@ namespace MLNetMarginLoss.Engine.Layers;
 
 /// <summary>
 /// Max pooling over kernel×kernel windows of each channel (no padding, floor mode, as PyTorch's defaults).
-/// Forward records the position of each window's maximum (the first one on ties; NaN wins, as in PyTorch) and
+/// Forward records the position of each window's maximum (the first one on ties; a NaN wins, as in PyTorch) and
 /// backward routes each output gradient to that position.
 /// </summary>
 public sealed class MaxPool2d : Layer
@@ -109,7 +109,7 @@ public sealed class MaxPool2d : Layer
                         for (int kx = 0; kx < k; kx++)
                         {
                             float v = x[rowStart + kx];
-                            if (v > max || (float.IsNaN(v) && !float.IsNaN(max))) { max = v; best = rowStart + kx; }
+                            if (v > max || float.IsNaN(v)) { max = v; best = rowStart + kx; }
                         }
                     }
                     y[oy * ow + ox] = max;
@@ -118,25 +118,32 @@ public sealed class MaxPool2d : Layer
             }
         }
 
-        // The common 2×2 / stride 2 case, unrolled (same tie and NaN rules as the general loop).
+        // The common 2×2 / stride 2 case, unrolled and branch-free (same tie and NaN rules as the general loop).
         private static void Pool2x2(ReadOnlySpan<float> x, int w, int oh, int ow, Span<float> y, Span<int> idx)
         {
             for (int oy = 0; oy < oh; oy++)
             {
-                int r0 = 2 * oy * w, r1 = r0 + w;
+                var r0 = x.Slice(2 * oy * w, w);
+                var r1 = x.Slice((2 * oy + 1) * w, w);
+                var yr = y.Slice(oy * ow, ow);
+                var ir = idx.Slice(oy * ow, ow);
+                int base0 = 2 * oy * w;
                 for (int ox = 0; ox < ow; ox++)
                 {
-                    int i0 = r0 + 2 * ox, best = i0;
-                    float max = x[i0];
-                    float v = x[i0 + 1];
-                    if (v > max || (float.IsNaN(v) && !float.IsNaN(max))) { max = v; best = i0 + 1; }
-                    int i1 = r1 + 2 * ox;
-                    v = x[i1];
-                    if (v > max || (float.IsNaN(v) && !float.IsNaN(max))) { max = v; best = i1; }
-                    v = x[i1 + 1];
-                    if (v > max || (float.IsNaN(v) && !float.IsNaN(max))) { max = v; best = i1 + 1; }
-                    y[oy * ow + ox] = max;
-                    idx[oy * ow + ox] = best;
+                    int c = 2 * ox;
+                    float max = r0[c];
+                    int best = c;
+                    float v = r0[c + 1];
+                    bool take = v > max || float.IsNaN(v);
+                    max = take ? v : max; best = take ? c + 1 : best;
+                    v = r1[c];
+                    take = v > max || float.IsNaN(v);
+                    max = take ? v : max; best = take ? w + c : best;
+                    v = r1[c + 1];
+                    take = v > max || float.IsNaN(v);
+                    max = take ? v : max; best = take ? w + c + 1 : best;
+                    yr[ox] = max;
+                    ir[ox] = base0 + best;
                 }
             }
         }
