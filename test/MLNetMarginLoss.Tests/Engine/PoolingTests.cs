@@ -53,6 +53,44 @@ public sealed class PoolingTests
     }
 
     [TestMethod]
+    [DataRow(2, 2, DisplayName = "2×2 stride 2 (vectorised path)")]
+    [DataRow(3, 2, DisplayName = "3×3 stride 2 (general path)")]
+    public void MaxPoolMatchesADirectLoopWithTiesAndNaNOnWideRows(int kernel, int stride)
+    {
+        // Values from a small set so that windows contain ties; a few NaNs. 21 columns → 10 outputs per row.
+        var random = new SeededRandom(kernel);
+        var shape = new TensorShape(2, 9, 21);
+        var x = new Tensor(3, shape);
+        foreach (ref var v in x.Span) v = random.NextInt(50) == 0 ? float.NaN : random.NextInt(5);
+        var pool = new MaxPool2d(kernel, stride);
+        var y = pool.Forward(x, training: true);
+        var dy = new Tensor(y.Rows, y.Shape);
+        for (int i = 0; i < dy.Length; i++) dy.Span[i] = i + 1;
+        var dx = pool.Backward(dy).Span.ToArray();
+
+        int oh = y.Shape.Height, ow = y.Shape.Width;
+        var expectedDx = new float[x.Length];
+        for (int plane = 0; plane < 6; plane++)
+        for (int i = 0; i < oh; i++)
+        for (int j = 0; j < ow; j++)
+        {
+            int best = -1;
+            float max = float.NegativeInfinity;
+            for (int a = 0; a < kernel; a++)
+            for (int b = 0; b < kernel; b++)
+            {
+                int at = plane * 189 + (i * stride + a) * 21 + j * stride + b;
+                float v = x.Data[at];
+                if (best < 0 || v > max || float.IsNaN(v)) { max = v; best = at; }
+            }
+            int o = (plane * oh + i) * ow + j;
+            Assert.AreEqual(max, y.Data[o], $"output {o}");
+            expectedDx[best] += dy.Data[o];
+        }
+        CollectionAssert.AreEqual(expectedDx, dx);
+    }
+
+    [TestMethod]
     public void MaxPoolPropagatesNaN()
     {
         var y = new MaxPool2d(2).Forward(Tensor(1, new TensorShape(1, 2, 2), 1, float.NaN, 3, 2), training: false);

@@ -1,4 +1,6 @@
-using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace MLNetMarginLoss.Engine.Kernels;
 
@@ -38,7 +40,7 @@ public static class Im2Col
                 if (end < ow) dst[end..].Clear();
                 if (s == 1)
                 {
-                    src.Slice(first - pad + kj, end - first).CopyTo(dst[first..end]);
+                    Copy(ref MemoryMarshal.GetReference(src[(first - pad + kj)..]), ref dst[first], end - first);
                 }
                 else
                 {
@@ -74,8 +76,7 @@ public static class Im2Col
                 var dst = plane.Slice(iy * w, w);
                 if (s == 1)
                 {
-                    var target = dst.Slice(first - pad + kj, end - first);
-                    TensorPrimitives.Add(target, src[first..end], target);
+                    Add(ref MemoryMarshal.GetReference(src[first..]), ref dst[first - pad + kj], end - first);
                 }
                 else
                 {
@@ -83,6 +84,32 @@ public static class Im2Col
                 }
             }
         }
+    }
+
+    // Short contiguous copies (one output row, typically 8–64 floats): whole vectors, the last one overlapping.
+    private static void Copy(ref float from, ref float to, int count)
+    {
+        if (Vector256.IsHardwareAccelerated && count >= Vector256<float>.Count)
+        {
+            int last = count - Vector256<float>.Count;
+            for (int i = 0; i < last; i += Vector256<float>.Count)
+                Vector256.LoadUnsafe(ref from, (nuint)i).StoreUnsafe(ref to, (nuint)i);
+            Vector256.LoadUnsafe(ref from, (nuint)last).StoreUnsafe(ref to, (nuint)last);
+            return;
+        }
+        for (int i = 0; i < count; i++) Unsafe.Add(ref to, i) = Unsafe.Add(ref from, i);
+    }
+
+    // to[i] += from[i] for a short row (no overlap trick: each element must be added once).
+    private static void Add(ref float from, ref float to, int count)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i <= count - Vector256<float>.Count; i += Vector256<float>.Count)
+                (Vector256.LoadUnsafe(ref to, (nuint)i) + Vector256.LoadUnsafe(ref from, (nuint)i)).StoreUnsafe(ref to, (nuint)i);
+        }
+        for (; i < count; i++) Unsafe.Add(ref to, i) += Unsafe.Add(ref from, i);
     }
 
     // Smallest x ≥ 0 with x·s ≥ lowest (lowest = pad − kj), capped at count.

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 
 namespace MLNetMarginLoss.Engine.Layers;
@@ -58,17 +59,27 @@ public sealed class Dropout : Layer
         }
         else
         {
-            // An element is kept when a uniform 32-bit draw is ≥ p·2³²; two draws per 64 random bits.
+            // An element is kept when a uniform 32-bit draw is ≥ p·2³² (two draws per 64 random bits); the
+            // draws are stored in the mask buffer and turned into 0 or 1/(1 − p) with vector compares.
             uint threshold = (uint)Math.Min(uint.MaxValue, Math.Round(Probability * 4294967296.0));
             float scale = (float)(1.0 / (1.0 - Probability));
+            var draws = System.Runtime.InteropServices.MemoryMarshal.Cast<float, ulong>(mask[..(length & ~1)]);
+            for (int j = 0; j < draws.Length; j++) draws[j] = _random.NextUInt64();
+            var bits = System.Runtime.InteropServices.MemoryMarshal.Cast<float, uint>(mask);
+            if (length % 2 == 1) bits[length - 1] = (uint)_random.NextUInt64();
             int i = 0;
-            for (; i + 1 < length; i += 2)
+            if (Vector.IsHardwareAccelerated)
             {
-                ulong bits = _random.NextUInt64();
-                mask[i] = (uint)bits >= threshold ? scale : 0f;
-                mask[i + 1] = (uint)(bits >> 32) >= threshold ? scale : 0f;
+                int width = Vector<uint>.Count;
+                var limit = new Vector<uint>(threshold);
+                var keep = new Vector<float>(scale);
+                for (; i <= length - width; i += width)
+                {
+                    var kept = Vector.GreaterThanOrEqual(new Vector<uint>(bits.Slice(i, width)), limit);
+                    Vector.ConditionalSelect(Vector.AsVectorSingle(kept), keep, Vector<float>.Zero).CopyTo(mask.Slice(i, width));
+                }
             }
-            if (i < length) mask[i] = (uint)_random.NextUInt64() >= threshold ? scale : 0f;
+            for (; i < length; i++) mask[i] = bits[i] >= threshold ? scale : 0f;
         }
         TensorPrimitives.Multiply(input.Span, mask, _output.Span);
         return _output;

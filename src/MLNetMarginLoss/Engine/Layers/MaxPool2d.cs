@@ -1,10 +1,12 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using MLNetMarginLoss.Engine.Kernels;
 
 namespace MLNetMarginLoss.Engine.Layers;
 
 /// <summary>
 /// Max pooling over kernel×kernel windows of each channel (no padding, floor mode, as PyTorch's defaults).
-/// Forward records the position of each window's maximum (the first one on ties; NaN wins, as in PyTorch) and
+/// Forward records the position of each window's maximum (the first one on ties; a NaN wins, as in PyTorch) and
 /// backward routes each output gradient to that position.
 /// </summary>
 public sealed class MaxPool2d : Layer
@@ -109,7 +111,7 @@ public sealed class MaxPool2d : Layer
                         for (int kx = 0; kx < k; kx++)
                         {
                             float v = x[rowStart + kx];
-                            if (v > max || (float.IsNaN(v) && !float.IsNaN(max))) { max = v; best = rowStart + kx; }
+                            if (v > max || float.IsNaN(v)) { max = v; best = rowStart + kx; }
                         }
                     }
                     y[oy * ow + ox] = max;
@@ -118,28 +120,81 @@ public sealed class MaxPool2d : Layer
             }
         }
 
-        // The common 2×2 / stride 2 case, unrolled (same tie and NaN rules as the general loop).
+        // The common 2×2 / stride 2 case, unrolled and branch-free (same tie and NaN rules as the general loop).
         private static void Pool2x2(ReadOnlySpan<float> x, int w, int oh, int ow, Span<float> y, Span<int> idx)
         {
             for (int oy = 0; oy < oh; oy++)
             {
-                int r0 = 2 * oy * w, r1 = r0 + w;
-                for (int ox = 0; ox < ow; ox++)
+                var r0 = x.Slice(2 * oy * w, w);
+                var r1 = x.Slice((2 * oy + 1) * w, w);
+                var yr = y.Slice(oy * ow, ow);
+                var ir = idx.Slice(oy * ow, ow);
+                int base0 = 2 * oy * w;
+                int first = Avx2.IsSupported ? Pool2x2Avx(r0, r1, w, base0, yr, ir) : 0;
+                for (int ox = first; ox < ow; ox++)
                 {
-                    int i0 = r0 + 2 * ox, best = i0;
-                    float max = x[i0];
-                    float v = x[i0 + 1];
-                    if (v > max || (float.IsNaN(v) && !float.IsNaN(max))) { max = v; best = i0 + 1; }
-                    int i1 = r1 + 2 * ox;
-                    v = x[i1];
-                    if (v > max || (float.IsNaN(v) && !float.IsNaN(max))) { max = v; best = i1; }
-                    v = x[i1 + 1];
-                    if (v > max || (float.IsNaN(v) && !float.IsNaN(max))) { max = v; best = i1 + 1; }
-                    y[oy * ow + ox] = max;
-                    idx[oy * ow + ox] = best;
+                    int c = 2 * ox;
+                    float max = r0[c];
+                    int best = c;
+                    float v = r0[c + 1];
+                    bool take = v > max || float.IsNaN(v);
+                    max = take ? v : max; best = take ? c + 1 : best;
+                    v = r1[c];
+                    take = v > max || float.IsNaN(v);
+                    max = take ? v : max; best = take ? w + c : best;
+                    v = r1[c + 1];
+                    take = v > max || float.IsNaN(v);
+                    max = take ? v : max; best = take ? w + c + 1 : best;
+                    yr[ox] = max;
+                    ir[ox] = base0 + best;
                 }
             }
         }
+    }
+
+    // Eight 2×2 windows at a time: even/odd columns of both rows are separated with shuffles, then compared in
+    // the scalar loop's order (row 0 even, row 0 odd, row 1 even, row 1 odd) with the same tie and NaN rules.
+    // Returns the number of outputs written.
+    private static unsafe int Pool2x2Avx(ReadOnlySpan<float> r0, ReadOnlySpan<float> r1, int w, int base0, Span<float> y, Span<int> idx)
+    {
+        int ow = y.Length, done = 0;
+        if (ow < 8) return 0;
+        var lane = Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14);
+        fixed (float* p0 = r0, p1 = r1, py = y)
+        fixed (int* pi = idx)
+        {
+            for (; done + 8 <= ow; done += 8)
+            {
+                int c = 2 * done;
+                Deinterleave(p0 + c, out var e0, out var o0);
+                Deinterleave(p1 + c, out var e1, out var o1);
+                var max = e0;
+                var offset = Vector256<int>.Zero;
+                Take(o0, Vector256.Create(1), ref max, ref offset);
+                Take(e1, Vector256.Create(w), ref max, ref offset);
+                Take(o1, Vector256.Create(w + 1), ref max, ref offset);
+                Avx.Store(py + done, max);
+                Avx.Store(pi + done, Avx2.Add(Avx2.Add(Vector256.Create(base0 + c), lane), offset));
+            }
+        }
+        return done;
+    }
+
+    private static unsafe void Deinterleave(float* p, out Vector256<float> even, out Vector256<float> odd)
+    {
+        var lo = Avx.LoadVector256(p);
+        var hi = Avx.LoadVector256(p + 8);
+        // Within 128-bit lanes: [lo0 lo2 hi0 hi2 | lo4 lo6 hi4 hi6]; then reorder the 64-bit pairs to 0, 2, 1, 3.
+        even = Avx2.Permute4x64(Avx.Shuffle(lo, hi, 0b10_00_10_00).AsDouble(), 0b11_01_10_00).AsSingle();
+        odd = Avx2.Permute4x64(Avx.Shuffle(lo, hi, 0b11_01_11_01).AsDouble(), 0b11_01_10_00).AsSingle();
+    }
+
+    private static void Take(Vector256<float> v, Vector256<int> at, ref Vector256<float> max, ref Vector256<int> offset)
+    {
+        var take = Avx.Or(Avx.Compare(v, max, FloatComparisonMode.OrderedGreaterThanNonSignaling),
+            Avx.Compare(v, v, FloatComparisonMode.UnorderedNonSignaling));
+        max = Avx.BlendVariable(max, v, take);
+        offset = Avx.BlendVariable(offset.AsSingle(), at.AsSingle(), take).AsInt32();
     }
 
     /// <summary>Per plane: clears the input gradient and adds each output gradient at its recorded position.</summary>

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 
 namespace MLNetMarginLoss.Engine.Layers;
@@ -25,10 +26,23 @@ public sealed class ReLU : Layer
         ExpectGradient(nameof(ReLU), _output, outputGradient);
         if (!RequiresInputGradient) { _inputGradient.Reshape(0, _output.Shape); return _inputGradient; }
         _inputGradient.Reshape(outputGradient.Rows, outputGradient.Shape);
-        var y = _output.Span;
-        var dy = outputGradient.Span;
-        var dx = _inputGradient.Span;
-        for (int i = 0; i < dx.Length; i++) dx[i] = y[i] > 0 ? dy[i] : 0f;
+        PassWherePositive(_output.Span, outputGradient.Span, _inputGradient.Span);
         return _inputGradient;
+    }
+
+    /// <summary>dx = dy where y &gt; 0, else 0 — vectorised and branch-free (the signs of y are unpredictable).</summary>
+    internal static void PassWherePositive(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            int width = Vector<float>.Count;
+            for (; i <= dx.Length - width; i += width)
+            {
+                var positive = Vector.GreaterThan(new Vector<float>(y.Slice(i, width)), Vector<float>.Zero);
+                Vector.ConditionalSelect(positive, new Vector<float>(dy.Slice(i, width)), Vector<float>.Zero).CopyTo(dx.Slice(i, width));
+            }
+        }
+        for (; i < dx.Length; i++) dx[i] = y[i] > 0 ? dy[i] : 0f;
     }
 }

@@ -112,10 +112,7 @@ public sealed class ResidualBlock : Layer
         ExpectGradient(nameof(ResidualBlock), _output, outputGradient);
         // Gradient at the sum, through the final ReLU.
         _sumGradient.Reshape(outputGradient.Rows, outputGradient.Shape);
-        var y = _output.Span;
-        var dy = outputGradient.Span;
-        var ds = _sumGradient.Span;
-        for (int i = 0; i < ds.Length; i++) ds[i] = y[i] > 0 ? dy[i] : 0f;
+        ReLU.PassWherePositive(_output.Span, outputGradient.Span, _sumGradient.Span);
 
         var dMain = Conv1.Backward(Bn1.Backward(_innerRelu.Backward(Conv2.Backward(Bn2.Backward(_sumGradient)))));
         var dSkip = Shortcut is null ? _sumGradient : Shortcut.Backward(_sumGradient);
