@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace MLNetMarginLoss.Engine;
 
 /// <summary>
@@ -7,9 +9,11 @@ namespace MLNetMarginLoss.Engine;
 public readonly record struct TensorShape(int Channels, int Height = 1, int Width = 1)
 {
     /// <summary>Number of floats in one sample.</summary>
+    [JsonIgnore]
     public int Size => Channels * Height * Width;
 
     /// <summary>True when the shape is a flat vector (height and width are 1).</summary>
+    [JsonIgnore]
     public bool IsVector => Height == 1 && Width == 1;
 
     /// <summary>A flat vector shape of the given length.</summary>

@@ -9,10 +9,20 @@ public sealed class GemmProviderTests
     [TestMethod]
     public void OpenBlasLoadsWhereSetupInstalledIt()
     {
-        // build/setup.sh installs libopenblas0-pthread, so the fast path must be live in CI.
+        // build/setup.sh installs libopenblas0-pthread, so the native path must be live in CI.
         Assert.IsTrue(OpenBlasGemm.IsAvailable, "OpenBLAS did not load; run build/setup.sh.");
+        using var blas = ComputeContext.Create(GemmProvider.OpenBlas, 2);
+        Assert.AreEqual("openblas", blas.Gemm.Name);
+    }
+
+    [TestMethod]
+    public void AutoPrefersTheAvx512ManagedKernelElseOpenBlas()
+    {
         using var ctx = ComputeContext.Create(GemmProvider.Auto, 2);
-        Assert.AreEqual(GemmProvider.OpenBlas, ctx.Provider);
+        var expected = GemmKernelConfig.Avx512Tile14x32.IsSupported ? GemmProvider.Managed
+            : OpenBlasGemm.IsAvailable ? GemmProvider.OpenBlas : GemmProvider.Managed;
+        Assert.AreEqual(expected, ctx.Provider);
+        Assert.AreNotEqual(GemmProvider.Auto, ctx.Provider);
     }
 
     [TestMethod]
