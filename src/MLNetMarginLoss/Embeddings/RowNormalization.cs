@@ -1,10 +1,9 @@
-using System.Numerics.Tensors;
-
 namespace MLNetMarginLoss.Embeddings;
 
 /// <summary>
-/// L2 normalisation of row-major embedding matrices (rows of <c>dimension</c> floats).
-/// A row whose norm is zero (or not finite) is left as zeros, so its cosine similarity to anything is 0.
+/// L2 normalisation of row-major embedding matrices (rows of <c>dimension</c> floats), with the shape checks the
+/// evaluators share. The arithmetic is <see cref="MLNetMarginLoss.Engine.Kernels.RowOps.L2NormalizeInPlace"/>: a zero
+/// row stays zero, so its cosine similarity to anything is 0.
 /// </summary>
 public static class RowNormalization
 {
@@ -14,13 +13,7 @@ public static class RowNormalization
     public static void NormalizeInPlace(Span<float> rows, int dimension)
     {
         CheckShape(rows.Length, dimension, nameof(rows));
-        for (int start = 0; start < rows.Length; start += dimension)
-        {
-            var row = rows.Slice(start, dimension);
-            float norm = TensorPrimitives.Norm(row);
-            if (norm > 0 && float.IsFinite(norm)) TensorPrimitives.Multiply(row, 1f / norm, row);
-            else row.Clear();
-        }
+        MLNetMarginLoss.Engine.Kernels.RowOps.L2NormalizeInPlace(rows, dimension);
     }
 
     /// <summary>Returns an L2-normalised copy of <paramref name="rows"/>.</summary>
