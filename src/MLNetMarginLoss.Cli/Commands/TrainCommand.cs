@@ -24,6 +24,8 @@ internal static class TrainCommand
         var lr = new Option<float>("--learning-rate") { DefaultValueFactory = _ => 1e-3f };
         var optimizer = new Option<OptimizerKind>("--optimizer") { DefaultValueFactory = _ => OptimizerKind.Adam };
         var threads = new Option<int>("--threads") { Description = "Kernel threads (0 = one per core).", DefaultValueFactory = _ => 0 };
+        var schedule = new Option<string>("--schedule") { Description = "constant | step | multistep | cosine | plateau (plateau needs --validation).", DefaultValueFactory = _ => "constant" };
+        var patience = new Option<int>("--patience") { Description = "Early stopping: epochs without a better validation loss before stopping; the best weights are kept (0 = off).", DefaultValueFactory = _ => 0 };
         var warmup = new Option<int>("--softmax-warmup") { Description = "Epochs without margin before the margin head starts.", DefaultValueFactory = _ => 0 };
         var checkpoint = new Option<string?>("--checkpoint-dir") { Description = "Write a checkpoint every epoch and resume from it." };
         var validation = new Option<string?>("--validation") { Description = "Validation data (same --format); metrics are reported on it." };
@@ -32,7 +34,7 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train an encoder with a margin head, print metrics and save the model.");
         data.AddTo(command);
-        foreach (var o in new Option[] { head, encoder, embedding, scale, margin, epochs, batch, seed, lr, optimizer, threads, warmup, checkpoint, validation, output, json })
+        foreach (var o in new Option[] { head, encoder, embedding, scale, margin, epochs, batch, seed, lr, optimizer, threads, schedule, patience, warmup, checkpoint, validation, output, json })
             command.Add(o);
 
         command.SetAction(result => CliErrors.Run(() =>
@@ -52,6 +54,8 @@ internal static class TrainCommand
                 Optimizer = result.GetValue(optimizer),
                 Threads = result.GetValue(threads),
                 SoftmaxWarmupEpochs = result.GetValue(warmup),
+                Schedule = ParseSchedule(result.GetValue(schedule)!),
+                EarlyStoppingPatience = result.GetValue(patience),
                 CheckpointDirectory = result.GetValue(checkpoint),
             };
             string outPath = result.GetValue(output)!;
@@ -84,6 +88,16 @@ internal static class TrainCommand
         }));
         return command;
     }
+
+    private static ScheduleKind ParseSchedule(string name) => name.Trim().ToLowerInvariant() switch
+    {
+        "constant" => ScheduleKind.Constant,
+        "step" => ScheduleKind.Step,
+        "multistep" or "multi-step" => ScheduleKind.MultiStep,
+        "cosine" => ScheduleKind.Cosine,
+        "plateau" or "reduce-on-plateau" => ScheduleKind.ReduceOnPlateau,
+        _ => throw new ArgumentException($"--schedule: expected constant, step, multistep, cosine or plateau, found '{name}'."),
+    };
 
     public static EncoderKind ParseEncoder(string name) => name.Trim().ToLowerInvariant() switch
     {
