@@ -140,6 +140,81 @@ public sealed class Conv2dTests
         }
     }
 
+    private static (float[] Y, float[] Dx, float[] Dw, float[] Db) Step(ComputeContext context, Tensor x, Tensor dy, int chunkColumns)
+    {
+        var conv = new Conv2d(x.Shape.Channels, dy.Shape.Channels, 3, padding: 1) { Context = context, TargetChunkColumns = chunkColumns };
+        conv.Initialize(new SeededRandom(8));
+        var y = conv.Forward(x, training: true).Span.ToArray();
+        var dx = conv.Backward(dy).Span.ToArray();
+        return (y, dx, (float[])conv.Weight.Gradient.Clone(), (float[])conv.Bias!.Gradient.Clone());
+    }
+
+    [TestMethod]
+    [DataRow(GemmProvider.Managed, 1, 100)]
+    [DataRow(GemmProvider.Managed, 2, 100)]
+    [DataRow(GemmProvider.Managed, 3, 100)]
+    [DataRow(GemmProvider.Managed, 2, 1, DisplayName = "Managed, 2 threads, one sample per chunk")]
+    [DataRow(GemmProvider.Reference, 2, 100)]
+    [DataRow(GemmProvider.OpenBlas, 2, 100)]
+    public void EveryProviderAndThreadCountMatchesTheReferenceOnOneThread(GemmProvider provider, int threads, int chunkColumns)
+    {
+        // 7 samples: shares of 3 and 4 (or 2, 2, 3) samples, each in chunks of at most 3 samples (100 columns) or of one.
+        var x = GradientCheck.RandomTensor(7, new TensorShape(5, 7, 7), 9);
+        var dy = GradientCheck.RandomTensor(7, new TensorShape(6, 7, 7), 10);
+        var expected = Step(GradientCheck.ReferenceContext, x, dy, 100);
+        using var context = ComputeContext.Create(provider, threads);
+        var actual = Step(context, x, dy, chunkColumns);
+        AssertClose(expected.Y, actual.Y, "output");
+        AssertClose(expected.Dx, actual.Dx, "input gradient");
+        AssertClose(expected.Dw, actual.Dw, "weight gradient");
+        AssertClose(expected.Db, actual.Db, "bias gradient");
+    }
+
+    [TestMethod]
+    public void SplittingSamplesOverThreadsIsDeterministic()
+    {
+        var x = GradientCheck.RandomTensor(9, new TensorShape(6, 10, 10), 11);
+        var dy = GradientCheck.RandomTensor(9, new TensorShape(8, 10, 10), 12);
+        using var one = ComputeContext.Create(GemmProvider.Managed, 1);
+        using var two = ComputeContext.Create(GemmProvider.Managed, 2);
+        var single = Step(one, x, dy, 200);
+        var first = Step(two, x, dy, 200);
+        // One thread against two: the weight gradient is summed in a different grouping, so only close.
+        AssertClose(single.Y, first.Y, "output");
+        AssertClose(single.Dx, first.Dx, "input gradient");
+        AssertClose(single.Dw, first.Dw, "weight gradient");
+        AssertClose(single.Db, first.Db, "bias gradient");
+        // Two threads again, on the same layer twice and on a fresh one: the same bits.
+        var conv = new Conv2d(6, 8, 3, padding: 1) { Context = two, TargetChunkColumns = 200 };
+        conv.Initialize(new SeededRandom(8));
+        for (int run = 0; run < 2; run++)
+        {
+            CollectionAssert.AreEqual(first.Y, conv.Forward(x, training: true).Span.ToArray(), $"output, run {run}");
+            CollectionAssert.AreEqual(first.Dx, conv.Backward(dy).Span.ToArray(), $"input gradient, run {run}");
+            CollectionAssert.AreEqual(first.Dw, conv.Weight.Gradient, $"weight gradient, run {run}");
+            CollectionAssert.AreEqual(first.Db, conv.Bias!.Gradient, $"bias gradient, run {run}");
+        }
+    }
+
+    [TestMethod]
+    public void FewerSamplesThanThreadsAndWithoutInputGradient()
+    {
+        var x = GradientCheck.RandomTensor(1, new TensorShape(2, 6, 6), 13);
+        var dy = GradientCheck.RandomTensor(1, new TensorShape(3, 6, 6), 14);
+        var expected = Step(GradientCheck.ReferenceContext, x, dy, 9216);
+        using var context = ComputeContext.Create(GemmProvider.Managed, 2);
+        var actual = Step(context, x, dy, 9216);
+        AssertClose(expected.Y, actual.Y, "output");
+        AssertClose(expected.Dw, actual.Dw, "weight gradient");
+        AssertClose(expected.Dx, actual.Dx, "input gradient");
+
+        var conv = new Conv2d(2, 3, 3, padding: 1) { Context = context, RequiresInputGradient = false };
+        conv.Initialize(new SeededRandom(8));
+        conv.Forward(x, true);
+        Assert.AreEqual(0, conv.Backward(dy).Rows);
+        AssertClose(expected.Dw, conv.Weight.Gradient, "weight gradient without input gradient");
+    }
+
     [TestMethod]
     public void InitialisationFollowsPyTorch()
     {
@@ -201,5 +276,18 @@ public sealed class Conv2dTests
         long before = GC.GetAllocatedBytesForCurrentThread();
         conv.Forward(x, true); conv.Backward(dy);
         Assert.AreEqual(0L, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [TestMethod]
+    public void SteadyStateStepOnTwoThreadsAllocatesNothing()
+    {
+        using var context = ComputeContext.Create(GemmProvider.Managed, 2);
+        var conv = new Conv2d(8, 16, 3, padding: 1) { Context = context, TargetChunkColumns = 200 };
+        var x = GradientCheck.RandomTensor(6, new TensorShape(8, 12, 12), 1);
+        var dy = GradientCheck.RandomTensor(6, new TensorShape(16, 12, 12), 2);
+        conv.Forward(x, true); conv.Backward(dy);
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+        conv.Forward(x, true); conv.Backward(dy);
+        Assert.AreEqual(0L, GC.GetTotalAllocatedBytes(precise: true) - before);
     }
 }
