@@ -74,10 +74,12 @@ public sealed class Conv2dTests
     [DataRow(2, 3, 5, 2, 2, 13, 12, 50, DisplayName = "2→3, 5×5, stride 2, padding 2, 13×12")]
     [DataRow(5, 4, 1, 3, 0, 10, 10, 30, DisplayName = "5→4, 1×1, stride 3, 10×10")]
     [DataRow(1, 2, 4, 3, 3, 6, 8, 20, DisplayName = "1→2, 4×4, stride 3, padding 3 (windows entirely in padding)")]
-    public void MatchesADirectConvolutionOnBothGemms(int inC, int outC, int k, int stride, int pad, int h, int w, int chunkColumns)
+    [DataRow(2, 3, 2, 1, 3, 5, 6, 30, DisplayName = "2→3, 2×2, stride 1, padding 3 (rows and columns entirely in padding)")]
+    [DataRow(3, 4, 3, 1, 0, 20, 20, 1, DisplayName = "3→4, 3×3, stride 1, 20×20 (full-width rows of 18)")]
+    public void MatchesADirectConvolutionOnEveryGemm(int inC, int outC, int k, int stride, int pad, int h, int w, int chunkColumns)
     {
         var x = GradientCheck.RandomTensor(5, new TensorShape(inC, h, w), inC * 100 + k);
-        foreach (var provider in new[] { GemmProvider.Reference, GemmProvider.OpenBlas })
+        foreach (var provider in new[] { GemmProvider.Reference, GemmProvider.OpenBlas, GemmProvider.Managed })
         {
             using var context = ComputeContext.Create(provider, 2);
             var conv = new Conv2d(inC, outC, k, stride, pad) { Context = context, TargetChunkColumns = chunkColumns };
