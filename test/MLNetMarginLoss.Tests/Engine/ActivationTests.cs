@@ -1,4 +1,5 @@
 using MLNetMarginLoss.Engine;
+using MLNetMarginLoss.Engine.Kernels;
 using MLNetMarginLoss.Engine.Layers;
 
 namespace MLNetMarginLoss.Tests.Engine;
@@ -6,6 +7,24 @@ namespace MLNetMarginLoss.Tests.Engine;
 [TestClass]
 public sealed class ActivationTests
 {
+    [TestMethod]
+    public void ReLUOnALargeTensorSplitOverThreadsIsElementwiseExact()
+    {
+        // 3 samples of 50 000 elements: more than two blocks, the last one partial.
+        using var context = ComputeContext.Create(GemmProvider.Managed, 2);
+        var relu = new ReLU { Context = context };
+        var x = GradientCheck.RandomTensor(3, TensorShape.Vector(50_000), 1);
+        var dy = GradientCheck.RandomTensor(3, TensorShape.Vector(50_000), 2);
+        Assert.IsGreaterThan(2 * ReLU.BlockLength, x.Length);
+        var y = relu.Forward(x, training: true).Span.ToArray();
+        var dx = relu.Backward(dy).Span.ToArray();
+        for (int i = 0; i < x.Length; i++)
+        {
+            Assert.AreEqual(x.Data[i] > 0 ? x.Data[i] : 0f, y[i], $"output {i}");
+            Assert.AreEqual(x.Data[i] > 0 ? dy.Data[i] : 0f, dx[i], $"input gradient {i}");
+        }
+    }
+
     [TestMethod]
     public void PReLUStartsAtAQuarterAndScalesNegativesPerChannel()
     {

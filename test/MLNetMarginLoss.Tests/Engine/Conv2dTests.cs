@@ -74,10 +74,12 @@ public sealed class Conv2dTests
     [DataRow(2, 3, 5, 2, 2, 13, 12, 50, DisplayName = "2→3, 5×5, stride 2, padding 2, 13×12")]
     [DataRow(5, 4, 1, 3, 0, 10, 10, 30, DisplayName = "5→4, 1×1, stride 3, 10×10")]
     [DataRow(1, 2, 4, 3, 3, 6, 8, 20, DisplayName = "1→2, 4×4, stride 3, padding 3 (windows entirely in padding)")]
-    public void MatchesADirectConvolutionOnBothGemms(int inC, int outC, int k, int stride, int pad, int h, int w, int chunkColumns)
+    [DataRow(2, 3, 2, 1, 3, 5, 6, 30, DisplayName = "2→3, 2×2, stride 1, padding 3 (rows and columns entirely in padding)")]
+    [DataRow(3, 4, 3, 1, 0, 20, 20, 1, DisplayName = "3→4, 3×3, stride 1, 20×20 (full-width rows of 18)")]
+    public void MatchesADirectConvolutionOnEveryGemm(int inC, int outC, int k, int stride, int pad, int h, int w, int chunkColumns)
     {
         var x = GradientCheck.RandomTensor(5, new TensorShape(inC, h, w), inC * 100 + k);
-        foreach (var provider in new[] { GemmProvider.Reference, GemmProvider.OpenBlas })
+        foreach (var provider in new[] { GemmProvider.Reference, GemmProvider.OpenBlas, GemmProvider.Managed })
         {
             using var context = ComputeContext.Create(provider, 2);
             var conv = new Conv2d(inC, outC, k, stride, pad) { Context = context, TargetChunkColumns = chunkColumns };
@@ -138,6 +140,81 @@ public sealed class Conv2dTests
             AssertClose(firstDx!, dx, $"input gradient ({columns} columns)");
             AssertClose(firstDw!, dw, $"weight gradient ({columns} columns)");
         }
+    }
+
+    private static (float[] Y, float[] Dx, float[] Dw, float[] Db) Step(ComputeContext context, Tensor x, Tensor dy, int chunkColumns)
+    {
+        var conv = new Conv2d(x.Shape.Channels, dy.Shape.Channels, 3, padding: 1) { Context = context, TargetChunkColumns = chunkColumns };
+        conv.Initialize(new SeededRandom(8));
+        var y = conv.Forward(x, training: true).Span.ToArray();
+        var dx = conv.Backward(dy).Span.ToArray();
+        return (y, dx, (float[])conv.Weight.Gradient.Clone(), (float[])conv.Bias!.Gradient.Clone());
+    }
+
+    [TestMethod]
+    [DataRow(GemmProvider.Managed, 1, 100)]
+    [DataRow(GemmProvider.Managed, 2, 100)]
+    [DataRow(GemmProvider.Managed, 3, 100)]
+    [DataRow(GemmProvider.Managed, 2, 1, DisplayName = "Managed, 2 threads, one sample per chunk")]
+    [DataRow(GemmProvider.Reference, 2, 100)]
+    [DataRow(GemmProvider.OpenBlas, 2, 100)]
+    public void EveryProviderAndThreadCountMatchesTheReferenceOnOneThread(GemmProvider provider, int threads, int chunkColumns)
+    {
+        // 7 samples: shares of 3 and 4 (or 2, 2, 3) samples, each in chunks of at most 3 samples (100 columns) or of one.
+        var x = GradientCheck.RandomTensor(7, new TensorShape(5, 7, 7), 9);
+        var dy = GradientCheck.RandomTensor(7, new TensorShape(6, 7, 7), 10);
+        var expected = Step(GradientCheck.ReferenceContext, x, dy, 100);
+        using var context = ComputeContext.Create(provider, threads);
+        var actual = Step(context, x, dy, chunkColumns);
+        AssertClose(expected.Y, actual.Y, "output");
+        AssertClose(expected.Dx, actual.Dx, "input gradient");
+        AssertClose(expected.Dw, actual.Dw, "weight gradient");
+        AssertClose(expected.Db, actual.Db, "bias gradient");
+    }
+
+    [TestMethod]
+    public void SplittingSamplesOverThreadsIsDeterministic()
+    {
+        var x = GradientCheck.RandomTensor(9, new TensorShape(6, 10, 10), 11);
+        var dy = GradientCheck.RandomTensor(9, new TensorShape(8, 10, 10), 12);
+        using var one = ComputeContext.Create(GemmProvider.Managed, 1);
+        using var two = ComputeContext.Create(GemmProvider.Managed, 2);
+        var single = Step(one, x, dy, 200);
+        var first = Step(two, x, dy, 200);
+        // One thread against two: the weight gradient is summed in a different grouping, so only close.
+        AssertClose(single.Y, first.Y, "output");
+        AssertClose(single.Dx, first.Dx, "input gradient");
+        AssertClose(single.Dw, first.Dw, "weight gradient");
+        AssertClose(single.Db, first.Db, "bias gradient");
+        // Two threads again, on the same layer twice and on a fresh one: the same bits.
+        var conv = new Conv2d(6, 8, 3, padding: 1) { Context = two, TargetChunkColumns = 200 };
+        conv.Initialize(new SeededRandom(8));
+        for (int run = 0; run < 2; run++)
+        {
+            CollectionAssert.AreEqual(first.Y, conv.Forward(x, training: true).Span.ToArray(), $"output, run {run}");
+            CollectionAssert.AreEqual(first.Dx, conv.Backward(dy).Span.ToArray(), $"input gradient, run {run}");
+            CollectionAssert.AreEqual(first.Dw, conv.Weight.Gradient, $"weight gradient, run {run}");
+            CollectionAssert.AreEqual(first.Db, conv.Bias!.Gradient, $"bias gradient, run {run}");
+        }
+    }
+
+    [TestMethod]
+    public void FewerSamplesThanThreadsAndWithoutInputGradient()
+    {
+        var x = GradientCheck.RandomTensor(1, new TensorShape(2, 6, 6), 13);
+        var dy = GradientCheck.RandomTensor(1, new TensorShape(3, 6, 6), 14);
+        var expected = Step(GradientCheck.ReferenceContext, x, dy, 9216);
+        using var context = ComputeContext.Create(GemmProvider.Managed, 2);
+        var actual = Step(context, x, dy, 9216);
+        AssertClose(expected.Y, actual.Y, "output");
+        AssertClose(expected.Dw, actual.Dw, "weight gradient");
+        AssertClose(expected.Dx, actual.Dx, "input gradient");
+
+        var conv = new Conv2d(2, 3, 3, padding: 1) { Context = context, RequiresInputGradient = false };
+        conv.Initialize(new SeededRandom(8));
+        conv.Forward(x, true);
+        Assert.AreEqual(0, conv.Backward(dy).Rows);
+        AssertClose(expected.Dw, conv.Weight.Gradient, "weight gradient without input gradient");
     }
 
     [TestMethod]
@@ -201,5 +278,18 @@ public sealed class Conv2dTests
         long before = GC.GetAllocatedBytesForCurrentThread();
         conv.Forward(x, true); conv.Backward(dy);
         Assert.AreEqual(0L, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [TestMethod]
+    public void SteadyStateStepOnTwoThreadsAllocatesNothing()
+    {
+        using var context = ComputeContext.Create(GemmProvider.Managed, 2);
+        var conv = new Conv2d(8, 16, 3, padding: 1) { Context = context, TargetChunkColumns = 200 };
+        var x = GradientCheck.RandomTensor(6, new TensorShape(8, 12, 12), 1);
+        var dy = GradientCheck.RandomTensor(6, new TensorShape(16, 12, 12), 2);
+        conv.Forward(x, true); conv.Backward(dy);
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+        conv.Forward(x, true); conv.Backward(dy);
+        Assert.AreEqual(0L, GC.GetTotalAllocatedBytes(precise: true) - before);
     }
 }

@@ -103,6 +103,7 @@ public sealed class LayerGradientTests
     [TestMethod]
     [DataRow(1, 0, 5, 5, DisplayName = "stride 1, no padding, 5×5")]
     [DataRow(1, 1, 5, 4, DisplayName = "stride 1, padding 1, 5×4")]
+    [DataRow(1, 3, 2, 3, DisplayName = "stride 1, padding 3, 2×3 (rows and columns entirely in padding)")]
     [DataRow(2, 0, 7, 7, DisplayName = "stride 2, no padding, 7×7")]
     [DataRow(2, 1, 6, 5, DisplayName = "stride 2, padding 1, 6×5")]
     [DataRow(3, 2, 5, 7, DisplayName = "stride 3, padding 2, 5×7")]

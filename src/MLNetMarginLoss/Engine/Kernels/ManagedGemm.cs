@@ -10,7 +10,8 @@ namespace MLNetMarginLoss.Engine.Kernels;
 /// (MC×KC) are packed into aligned per-thread scratch buffers, and a register-blocked SIMD micro-kernel
 /// (AVX-512 14×32, AVX2 6×16, or a portable 128-bit 4×8, with shorter tiles for the last rows) computes C tile by tile.
 /// Large products are split over the <see cref="WorkerPool"/> into chunks that write disjoint rows or
-/// columns of C. Every element of C is accumulated in the same order whatever the split, so results are
+/// columns of C; called from inside a pool chunk, a product runs whole on the calling thread. Concurrent calls
+/// on one instance are safe (packing buffers are per thread, the parallel work item is taken atomically). Every element of C is accumulated in the same order whatever the split, so results are
 /// bit-identical across repeated calls and thread counts on a given machine.
 /// As in BLAS, alpha = 0 (or k = 0) only scales C by beta and does not read A or B.
 /// Steady-state calls allocate nothing: the parallel work item is reused and the packing buffers are per thread.
@@ -69,7 +70,9 @@ public sealed unsafe class ManagedGemm : IGemm
             var cfg = _config;
             bool splitRows = m >= n;
             int units = splitRows ? (m + cfg.MR - 1) / cfg.MR : (n + cfg.NR - 1) / cfg.NR;
-            int chunks = work < ParallelProductLimit ? 1 : Math.Min(_pool.DegreeOfParallelism, units);
+            // Inside a pool chunk (e.g. a convolution that splits its batch over the workers) the split would run
+            // serially on this thread, so the whole product is computed as one block instead.
+            int chunks = work < ParallelProductLimit || WorkerPool.IsInsideWork ? 1 : Math.Min(_pool.DegreeOfParallelism, units);
             if (chunks <= 1)
             {
                 Blocked(cfg, transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, Scratch.ForCurrentThread());

@@ -47,6 +47,12 @@ public sealed class WorkerPool : IDisposable
         }
     }
 
+    /// <summary>
+    /// True on a thread that is executing a chunk of some pool's work, where a nested <see cref="Run"/> would run
+    /// inline; kernels use it to skip splitting work they would then run serially anyway.
+    /// </summary>
+    internal static bool IsInsideWork => t_insideWork;
+
     /// <summary>Threads that execute chunks, the calling thread included.</summary>
     public int DegreeOfParallelism { get; }
 

@@ -1,13 +1,21 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using MLNetMarginLoss.Engine.Kernels;
 
 namespace MLNetMarginLoss.Engine.Layers;
 
-/// <summary>Rectified linear unit, max(0, x), element-wise. Backward passes the gradient where the output is positive.</summary>
+/// <summary>
+/// Rectified linear unit, max(0, x), element-wise. Backward passes the gradient where the output is positive.
+/// Large tensors are split into fixed blocks over the worker pool (element-wise, so the split never changes results).
+/// </summary>
 public sealed class ReLU : Layer
 {
     private readonly Tensor _output = new(0, TensorShape.Vector(1));
     private readonly Tensor _inputGradient = new(0, TensorShape.Vector(1));
+    private readonly BlockWork _work = new();
+
+    /// <summary>Elements per parallel block; smaller tensors run on the calling thread.</summary>
+    internal const int BlockLength = 1 << 16;
 
     /// <inheritdoc />
     public override TensorShape GetOutputShape(TensorShape input) => input;
@@ -16,7 +24,8 @@ public sealed class ReLU : Layer
     public override Tensor Forward(Tensor input, bool training)
     {
         _output.Reshape(input.Rows, input.Shape);
-        TensorPrimitives.Max(input.Span, 0f, _output.Span);
+        if (input.Length <= BlockLength) TensorPrimitives.Max(input.Span, 0f, _output.Span);
+        else Run(forward: true, input.Data, null, _output.Data, input.Length);
         return _output;
     }
 
@@ -26,8 +35,36 @@ public sealed class ReLU : Layer
         ExpectGradient(nameof(ReLU), _output, outputGradient);
         if (!RequiresInputGradient) { _inputGradient.Reshape(0, _output.Shape); return _inputGradient; }
         _inputGradient.Reshape(outputGradient.Rows, outputGradient.Shape);
-        PassWherePositive(_output.Span, outputGradient.Span, _inputGradient.Span);
+        if (outputGradient.Length <= BlockLength) PassWherePositive(_output.Span, outputGradient.Span, _inputGradient.Span);
+        else Run(forward: false, _output.Data, outputGradient.Data, _inputGradient.Data, outputGradient.Length);
         return _inputGradient;
+    }
+
+    private void Run(bool forward, float[] a, float[]? b, float[] target, int length)
+    {
+        _work.Set(forward, a, b, target, length);
+        _work.Run(Context.Pool, (length + BlockLength - 1) / BlockLength);
+    }
+
+    /// <summary>Blocks of <see cref="BlockLength"/> elements: forward max(0, x), or backward dx = dy where y &gt; 0.</summary>
+    private sealed class BlockWork : RangeWork
+    {
+        private float[] _a = [], _target = [];
+        private float[]? _b;
+        private bool _forward;
+        private int _length;
+
+        public void Set(bool forward, float[] a, float[]? b, float[] target, int length)
+        {
+            _forward = forward; _a = a; _b = b; _target = target; _length = length;
+        }
+
+        protected override void Process(int start, int end)
+        {
+            int from = start * BlockLength, count = Math.Min(_length, end * BlockLength) - from;
+            if (_forward) TensorPrimitives.Max(_a.AsSpan(from, count), 0f, _target.AsSpan(from, count));
+            else PassWherePositive(_a.AsSpan(from, count), _b.AsSpan(from, count), _target.AsSpan(from, count));
+        }
     }
 
     /// <summary>dx = dy where y &gt; 0, else 0 — vectorised and branch-free (the signs of y are unpredictable).</summary>
