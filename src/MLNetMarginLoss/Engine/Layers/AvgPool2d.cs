@@ -6,7 +6,7 @@ namespace MLNetMarginLoss.Engine.Layers;
 /// Average pooling over kernel×kernel windows of each channel (no padding, floor mode). Every window has
 /// kernel² elements, so the divisor is always kernel² (PyTorch's result without padding).
 /// </summary>
-public sealed class AvgPool2d : Layer
+public sealed class AvgPool2d : Pool2d
 {
     private readonly Tensor _output = new(0, TensorShape.Vector(1));
     private readonly Tensor _inputGradient = new(0, TensorShape.Vector(1));
@@ -16,35 +16,7 @@ public sealed class AvgPool2d : Layer
     private bool _hasForward;
 
     /// <summary>Creates a pooling layer; <paramref name="stride"/> defaults to the kernel size.</summary>
-    public AvgPool2d(int kernelSize, int? stride = null)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(kernelSize);
-        if (stride is <= 0) throw new ArgumentOutOfRangeException(nameof(stride), stride, "The stride must be positive.");
-        KernelSize = kernelSize;
-        Stride = stride ?? kernelSize;
-    }
-
-    /// <summary>Window height and width.</summary>
-    public int KernelSize { get; }
-
-    /// <summary>Step between windows.</summary>
-    public int Stride { get; }
-
-    /// <inheritdoc />
-    public override string ToString() => $"AvgPool2d({KernelSize}×{KernelSize}, stride {Stride})";
-
-    private ConvolutionGeometry Geometry(TensorShape input)
-    {
-        try { return new ConvolutionGeometry(input, KernelSize, KernelSize, Stride, 0); }
-        catch (ArgumentException e) { throw new ArgumentException($"{this}: {e.Message}", e); }
-    }
-
-    /// <inheritdoc />
-    public override TensorShape GetOutputShape(TensorShape input)
-    {
-        var g = Geometry(input);
-        return new TensorShape(input.Channels, g.OutputHeight, g.OutputWidth);
-    }
+    public AvgPool2d(int kernelSize, int? stride = null) : base(kernelSize, stride) { }
 
     /// <inheritdoc />
     public override Tensor Forward(Tensor input, bool training)
