@@ -69,10 +69,10 @@ internal sealed class TrainingRun
         if (_checkpoint is not null && _checkpoint.TryRestore(_options, _train, _encoder, _head, _optimizer, _schedule, _history, ref _activeRows, out int done))
             startEpoch = done + 1;
 
-        var best = new WeightSnapshot(_encoder, _head);
+        bool earlyStopping = _options.EarlyStoppingPatience > 0 && _validation is not null;
+        var best = earlyStopping ? new WeightSnapshot(_encoder, _head) : null;
         double bestLoss = double.PositiveInfinity;
         int sinceBest = 0;
-        bool earlyStopping = _options.EarlyStoppingPatience > 0 && _validation is not null;
         if (earlyStopping)
             foreach (var r in _history.Epochs)
                 if (r.ValidationLoss is { } v && v < bestLoss) { bestLoss = v; _history.SelectedEpoch = r.Epoch; }
@@ -100,7 +100,7 @@ internal sealed class TrainingRun
             if (earlyStopping)
             {
                 double v = record.ValidationLoss!.Value;
-                if (v < bestLoss) { bestLoss = v; sinceBest = 0; best.Capture(); best.Epoch = epoch; }
+                if (v < bestLoss) { bestLoss = v; sinceBest = 0; best!.Capture(); best.Epoch = epoch; }
                 else if (++sinceBest >= _options.EarlyStoppingPatience) stop = true;
             }
 
@@ -117,7 +117,7 @@ internal sealed class TrainingRun
             if (stop) { _history.StoppedEarly = true; break; }
         }
 
-        if (earlyStopping && best.Epoch >= 0)
+        if (best is { Epoch: >= 0 })
         {
             best.Restore();
             _history.SelectedEpoch = best.Epoch;
