@@ -32,7 +32,8 @@ internal sealed class TrainingCheckpoint
         o.SoftmaxWarmupEpochs, o.FrozenLayers, train.Count, string.Join(",", train.ClassNames));
 
     public void Save(ArcFaceTrainerOptions options, Dataset train, int epoch, Encoder encoder, MarginHead head,
-        Optimizer optimizer, LearningRateSchedule schedule, TrainingHistory history, int[] activeRows)
+        Optimizer optimizer, LearningRateSchedule schedule, TrainingHistory history, int[] activeRows,
+        WeightSnapshot? best, EarlyStoppingState stopping)
     {
         var manifest = MarginModelSerializer.Describe(encoder, head, train.ClassNames);
         manifest["kind"] = Kind;
@@ -44,12 +45,20 @@ internal sealed class TrainingCheckpoint
         manifest["history"] = JsonSerializer.SerializeToNode(history.Epochs, MarginModelSerializer.Json);
         var tensors = MarginModelSerializer.CollectTensors(encoder, head);
         foreach (var slot in state.Slots) tensors.Add(("optimizer." + slot.Name, [slot.Values.Length], slot.Values));
+        if (best is { Epoch: >= 0 })
+        {
+            manifest["bestEpoch"] = best.Epoch;
+            foreach (var (name, shape, data) in best.Copies) tensors.Add(("best." + name, shape, data));
+        }
+        manifest["bestLoss"] = double.IsFinite(stopping.BestLoss) ? stopping.BestLoss : null;
+        manifest["sinceBest"] = stopping.SinceBest;
         tensors.Add(("rows", [Math.Max(1, activeRows.Length)], activeRows.Length == 0 ? [0f] : activeRows.Select(r => (float)r).ToArray()));
         ModelArchive.Save(_path, manifest, tensors);
     }
 
     public bool TryRestore(ArcFaceTrainerOptions options, Dataset train, Encoder encoder, MarginHead head,
-        Optimizer optimizer, LearningRateSchedule schedule, TrainingHistory history, ref int[] activeRows, out int epoch)
+        Optimizer optimizer, LearningRateSchedule schedule, TrainingHistory history, ref int[] activeRows,
+        WeightSnapshot? best, EarlyStoppingState stopping, out int epoch)
     {
         epoch = -1;
         if (!File.Exists(_path)) return false;
@@ -71,6 +80,18 @@ internal sealed class TrainingCheckpoint
         optimizer.SetState(new OptimizerState(m["optimizerSteps"]!.GetValue<long>(), slots));
         schedule.SetState(m["schedule"]!.AsArray().Select(v => v!.GetValue<double>()).ToArray());
         foreach (var r in m["history"].Deserialize<List<EpochRecord>>(MarginModelSerializer.Json) ?? []) history.Add(r);
+        if (m["bestLoss"] is { } bestLoss) stopping.BestLoss = bestLoss.GetValue<double>();
+        stopping.SinceBest = m["sinceBest"]?.GetValue<int>() ?? 0;
+        if (best is not null && m["bestEpoch"] is { } bestEpoch)
+        {
+            foreach (var (name, _, data) in best.Copies)
+            {
+                if (!archive.Tensors.TryGetValue("best." + name, out var t) || t.Data.Length != data.Length)
+                    throw new ModelFormatException(_path, $"the early-stopping copy of '{name}' is missing or has the wrong size.");
+                t.Data.AsSpan().CopyTo(data);
+            }
+            best.Epoch = bestEpoch.GetValue<int>();
+        }
         if (archive.Tensors.TryGetValue("rows", out var rows))
             activeRows = rows.Data.Select(v => (int)v).Where(r => r >= 0 && r < train.Count).ToArray();
         return true;

@@ -65,17 +65,12 @@ internal sealed class TrainingRun
 
     public MarginModel Execute()
     {
-        int startEpoch = 0;
-        if (_checkpoint is not null && _checkpoint.TryRestore(_options, _train, _encoder, _head, _optimizer, _schedule, _history, ref _activeRows, out int done))
-            startEpoch = done + 1;
-
         bool earlyStopping = _options.EarlyStoppingPatience > 0 && _validation is not null;
         var best = earlyStopping ? new WeightSnapshot(_encoder, _head) : null;
-        double bestLoss = double.PositiveInfinity;
-        int sinceBest = 0;
-        if (earlyStopping)
-            foreach (var r in _history.Epochs)
-                if (r.ValidationLoss is { } v && v < bestLoss) { bestLoss = v; _history.SelectedEpoch = r.Epoch; }
+        var stopping = new EarlyStoppingState();
+        int startEpoch = 0;
+        if (_checkpoint is not null && _checkpoint.TryRestore(_options, _train, _encoder, _head, _optimizer, _schedule, _history, ref _activeRows, best, stopping, out int done))
+            startEpoch = done + 1;
 
         var clock = Stopwatch.StartNew();
         long samplesDone = 0;
@@ -100,14 +95,14 @@ internal sealed class TrainingRun
             if (earlyStopping)
             {
                 double v = record.ValidationLoss!.Value;
-                if (v < bestLoss) { bestLoss = v; sinceBest = 0; best!.Capture(); best.Epoch = epoch; }
-                else if (++sinceBest >= _options.EarlyStoppingPatience) stop = true;
+                if (v < stopping.BestLoss) { stopping.BestLoss = v; stopping.SinceBest = 0; best!.Capture(); best.Epoch = epoch; }
+                else if (++stopping.SinceBest >= _options.EarlyStoppingPatience) stop = true;
             }
 
             if (_options.DropOutliersAfterEpoch > 0 && epoch + 1 == _options.DropOutliersAfterEpoch && _head is SubCenterArcFaceHead sub)
                 _activeRows = DropOutliers(sub);
 
-            _checkpoint?.Save(_options, _train, epoch, _encoder, _head, _optimizer, _schedule, _history, _activeRows);
+            _checkpoint?.Save(_options, _train, epoch, _encoder, _head, _optimizer, _schedule, _history, _activeRows, best, stopping);
             _options.Progress?.Report(new TrainingProgress
             {
                 Epoch = epoch, Epochs = _options.Epochs, Batch = BatchCount, Batches = BatchCount,

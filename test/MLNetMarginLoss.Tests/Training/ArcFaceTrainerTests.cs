@@ -105,6 +105,44 @@ public sealed class ArcFaceTrainerTests
     }
 
     [TestMethod]
+    public void ResumingKeepsTheEarlyStoppingBestWeights()
+    {
+        // Validation labels are shuffled, so the validation loss rises as the model grows confident: the best epoch
+        // comes before the interruption (after epoch 2) and early stopping ends the run at epoch 4 of 5.
+        ArcFaceTrainerOptions Options(string? dir)
+        {
+            var o = TestModels.SmallMlp(epochs: 5);
+            o.EarlyStoppingPatience = 3;
+            o.CheckpointDirectory = dir;
+            return o;
+        }
+        var data = FashionMnist.Train(600);
+        var shuffled = FashionMnist.Test(300).Labels!.ToArray();
+        new SeededRandom(11).Shuffle(shuffled.AsSpan());
+        var validation = FashionMnist.Test(300).WithLabels(shuffled);
+        var dir = Path.Combine(Path.GetTempPath(), "mlnet-margin-ckpt-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var straight = new ArcFaceTrainer(Options(null)).Fit(data, validation);
+            Assert.IsLessThan(2, straight.History.SelectedEpoch, "the test needs the best epoch before the interruption");
+
+            using var cts = new CancellationTokenSource();
+            var interrupted = Options(dir);
+            interrupted.Progress = new SyncProgress(p => { if (p.EpochCompleted && p.Epoch == 1) cts.Cancel(); });
+            Assert.ThrowsExactly<OperationCanceledException>(() => new ArcFaceTrainer(interrupted).Fit(data, validation, cts.Token));
+            var resumed = new ArcFaceTrainer(Options(dir)).Fit(data, validation);
+
+            Assert.AreEqual(straight.History.SelectedEpoch, resumed.History.SelectedEpoch);
+            Assert.AreEqual(straight.History.StoppedEarly, resumed.History.StoppedEarly);
+            CollectionAssert.AreEqual(TestModels.Weights(straight), TestModels.Weights(resumed));
+        }
+        finally
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, true);
+        }
+    }
+
+    [TestMethod]
     public void EarlyStoppingKeepsTheBestValidationEpoch()
     {
         var options = TestModels.SmallMlp(epochs: 6);
