@@ -94,13 +94,7 @@ public static class MulticlassEvaluator
         if (probabilities.Length % classCount != 0)
             throw new ArgumentException($"{probabilities.Length} probabilities are not a whole number of rows of {classCount} classes.", nameof(probabilities));
         var result = new int[probabilities.Length / classCount];
-        for (int r = 0; r < result.Length; r++)
-        {
-            var p = probabilities.Slice(r * classCount, classCount);
-            int best = 0;
-            for (int c = 1; c < classCount; c++) if (p[c] > p[best]) best = c;
-            result[r] = best;
-        }
+        MLNetMarginLoss.Engine.Kernels.RowOps.ArgMax(probabilities, classCount, result);
         return result;
     }
 }
