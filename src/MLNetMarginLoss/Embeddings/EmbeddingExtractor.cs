@@ -12,16 +12,16 @@ namespace MLNetMarginLoss.Embeddings;
 public sealed class EmbeddingExtractor
 {
     /// <summary>Creates an extractor over <paramref name="model"/>'s encoder.</summary>
-    public EmbeddingExtractor(MarginModel model, bool flipTestTimeAugmentation = false)
+    public EmbeddingExtractor(ArcFaceTransformer model, bool flipTestTimeAugmentation = false)
     {
         Model = model ?? throw new ArgumentNullException(nameof(model));
-        if (flipTestTimeAugmentation && model.InputShape.Width < 2)
-            throw new ArgumentException($"Flip augmentation needs image inputs; the model takes {model.InputShape}.");
+        if (flipTestTimeAugmentation && model.Network.InputShape.Width < 2)
+            throw new ArgumentException($"Flip augmentation needs image inputs; the model takes {model.Network.InputShape}.");
         FlipTestTimeAugmentation = flipTestTimeAugmentation;
     }
 
     /// <summary>The model whose encoder is used.</summary>
-    public MarginModel Model { get; }
+    public ArcFaceTransformer Model { get; }
 
     /// <summary>Whether horizontally flipped copies are embedded too.</summary>
     public bool FlipTestTimeAugmentation { get; }
@@ -33,10 +33,10 @@ public sealed class EmbeddingExtractor
     public EmbeddingSet Transform(Dataset data)
     {
         ArgumentNullException.ThrowIfNull(data);
-        var vectors = Model.Transform(data).Embedding;
+        var vectors = Model.Network.Transform(data).Embedding;
         if (FlipTestTimeAugmentation)
         {
-            var flipped = Model.Transform(Flip(data)).Embedding;
+            var flipped = Model.Network.Transform(Flip(data)).Embedding;
             System.Numerics.Tensors.TensorPrimitives.Add(vectors, flipped, vectors);
             RowOps.L2NormalizeInPlace(vectors, Dimension);
         }
@@ -44,11 +44,11 @@ public sealed class EmbeddingExtractor
     }
 
     /// <summary>Embeds one sample.</summary>
-    public float[] Embed(ReadOnlySpan<float> features) => Transform(new Dataset(features.ToArray(), Model.InputShape)).Vectors;
+    public float[] Embed(ReadOnlySpan<float> features) => Transform(new Dataset(features.ToArray(), Model.Network.InputShape)).Vectors;
 
     private Dataset Flip(Dataset data)
     {
-        var s = Model.InputShape;
+        var s = Model.Network.InputShape;
         var src = data.Features;
         var dst = new float[src.Length];
         int w = s.Width;

@@ -1,4 +1,4 @@
-namespace MLNetMarginLoss.Encoders;
+namespace MLNetMarginLoss;
 
 /// <summary>The encoder architectures the library builds.</summary>
 public enum EncoderKind

@@ -1,6 +1,6 @@
 using MLNetMarginLoss.Engine;
 
-namespace MLNetMarginLoss.Encoders;
+namespace MLNetMarginLoss;
 
 /// <summary>
 /// Everything needed to rebuild an encoder's architecture (its weights are stored separately).

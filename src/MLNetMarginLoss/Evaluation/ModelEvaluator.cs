@@ -21,14 +21,14 @@ public static class ModelEvaluator
     /// <param name="verificationPairs">Number of balanced same/different pairs to verify (0 = skip).</param>
     /// <param name="diagnostics">Compute angles and the PCA spectrum.</param>
     /// <param name="seed">Seed of the pair generator.</param>
-    public static ModelEvaluationReport Evaluate(MarginModel model, Dataset data, int knnK = 0, Dataset? reference = null,
+    public static ModelEvaluationReport Evaluate(ArcFaceTransformer model, Dataset data, int knnK = 0, Dataset? reference = null,
         bool retrieval = false, int verificationPairs = 0, bool diagnostics = false, long seed = 0)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
         if (!data.HasLabels) throw new ArgumentException($"{data.Source}: evaluation needs a label column.");
         var labels = AlignLabels(model, data);
-        var p = model.Transform(data);
+        var p = model.Network.Transform(data);
         int c = model.ClassNames.Count;
         var metrics = MulticlassEvaluator.Evaluate(labels, p.Score, c, Math.Min(5, c), model.ClassNames);
         var report = ClassificationReport.Create(labels, p.PredictedLabel, c, model.ClassNames);
@@ -45,7 +45,7 @@ public static class ModelEvaluator
             }
             else
             {
-                var gallery = model.Transform(reference);
+                var gallery = model.Network.Transform(reference);
                 var refSet = new EmbeddingSet(gallery.Embedding, gallery.EmbeddingSize, AlignLabels(model, reference), model.ClassNames);
                 var knn = new KnnClassifier(new KnnClassifierOptions { K = knnK }).Fit(refSet);
                 knnAccuracy = knn.Transform(new EmbeddingSet(p.Embedding, p.EmbeddingSize)).Accuracy(labels);
@@ -70,7 +70,7 @@ public static class ModelEvaluator
     /// The data's labels as indices into the model's classes: identical class lists map directly; otherwise labels are
     /// matched by class name, and a name the model does not know is an error.
     /// </summary>
-    public static int[] AlignLabels(MarginModel model, Dataset data)
+    public static int[] AlignLabels(ArcFaceTransformer model, Dataset data)
     {
         var labels = data.Labels ?? throw new ArgumentException($"{data.Source}: no label column.");
         if (data.ClassNames.SequenceEqual(model.ClassNames)) return labels;

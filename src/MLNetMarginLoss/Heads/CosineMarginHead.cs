@@ -100,6 +100,9 @@ public abstract class CosineMarginHead : MarginHead
     /// <summary>ε of the cosine clamp [−1 + ε, 1 − ε].</summary>
     protected virtual double CosineEpsilon => 1e-6;
 
+    /// <summary>The clamp's bounds exactly as the float kernels use them (for the ONNX export).</summary>
+    internal (float Low, float High) CosineClamp => ((float)(-1 + CosineEpsilon), (float)(1 - CosineEpsilon));
+
     /// <inheritdoc />
     public override IReadOnlyList<Parameter> Parameters => [Weight];
 

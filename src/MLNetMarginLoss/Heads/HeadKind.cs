@@ -1,4 +1,4 @@
-namespace MLNetMarginLoss.Heads;
+namespace MLNetMarginLoss;
 
 /// <summary>
 /// The margin heads the library provides. Their command-line and model-file names are the lower-case

@@ -1,4 +1,4 @@
-namespace MLNetMarginLoss.Heads;
+namespace MLNetMarginLoss;
 
 /// <summary>
 /// Hyper-parameters of a margin head, all optional: a null value means "the head's default"

@@ -61,22 +61,7 @@ public static class ModelArchive
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(manifest);
         byte[] weights = SafeTensorsWriter.ToBytes(tensors, weightsMetadata); // validates the tensors before any file is touched
-        string full = Path.GetFullPath(path);
-        string directory = Path.GetDirectoryName(full) ?? ".";
-        string temp = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                Write(fs, manifest, weights);
-                fs.Flush(flushToDisk: true);
-            }
-            File.Move(temp, full, overwrite: true);
-        }
-        finally
-        {
-            try { if (File.Exists(temp)) File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-        }
+        AtomicFile.Write(path, fs => Write(fs, manifest, weights));
     }
 
     /// <summary>Writes a model archive to a stream (not atomic; prefer the path overload for files).</summary>

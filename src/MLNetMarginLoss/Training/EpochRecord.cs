@@ -1,4 +1,4 @@
-namespace MLNetMarginLoss.Training;
+namespace MLNetMarginLoss;
 
 /// <summary>What one training epoch measured.</summary>
 public sealed record EpochRecord

@@ -1,4 +1,4 @@
-namespace MLNetMarginLoss.Training;
+namespace MLNetMarginLoss;
 
 /// <summary>Descriptive information stored in a model's manifest.</summary>
 public sealed record ModelInfo

@@ -3,10 +3,10 @@ using MLNetMarginLoss.Engine.Schedules;
 
 namespace MLNetMarginLoss.Training;
 
-/// <summary>Builds the optimizer and learning-rate schedule an <see cref="ArcFaceTrainerOptions"/> describes.</summary>
+/// <summary>Builds the optimizer and learning-rate schedule an <see cref="ArcFaceTrainer.Options"/> describes.</summary>
 internal static class OptimizerFactory
 {
-    public static Optimizer Create(ArcFaceTrainerOptions o, IReadOnlyList<ParameterGroup> groups) => o.Optimizer switch
+    public static Optimizer Create(ArcFaceTrainer.Options o, IReadOnlyList<ParameterGroup> groups) => o.Optimizer switch
     {
         OptimizerKind.Adam => new Adam(groups, o.LearningRate, weightDecay: o.WeightDecay),
         OptimizerKind.AdamW => new AdamW(groups, o.LearningRate, weightDecay: o.WeightDecay),
@@ -15,12 +15,12 @@ internal static class OptimizerFactory
         _ => throw new ArgumentOutOfRangeException(nameof(o), o.Optimizer, "Unknown optimizer."),
     };
 
-    public static LearningRateSchedule CreateSchedule(ArcFaceTrainerOptions o) => o.Schedule switch
+    public static LearningRateSchedule CreateSchedule(ArcFaceTrainer.Options o) => o.Schedule switch
     {
         ScheduleKind.Constant => new ConstantSchedule(o.LearningRate),
         ScheduleKind.Step => new StepSchedule(o.LearningRate, o.ScheduleStepEpochs, o.ScheduleGamma),
         ScheduleKind.MultiStep => new MultiStepSchedule(o.LearningRate, o.ScheduleMilestones, o.ScheduleGamma),
-        ScheduleKind.Cosine => new CosineSchedule(o.LearningRate, o.Epochs, o.WarmupEpochs, o.MinLearningRate),
+        ScheduleKind.Cosine => new CosineSchedule(o.LearningRate, o.MaxEpoch, o.WarmupEpochs, o.MinLearningRate),
         ScheduleKind.ReduceOnPlateau => new ReduceOnPlateauSchedule(o.LearningRate, o.ScheduleGamma, o.PlateauPatience, minLearningRate: o.MinLearningRate),
         _ => throw new ArgumentOutOfRangeException(nameof(o), o.Schedule, "Unknown schedule."),
     };

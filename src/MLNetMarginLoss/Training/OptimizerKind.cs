@@ -1,4 +1,4 @@
-namespace MLNetMarginLoss.Training;
+namespace MLNetMarginLoss;
 
 /// <summary>The optimizers a trainer can use.</summary>
 public enum OptimizerKind

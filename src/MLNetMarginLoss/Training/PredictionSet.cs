@@ -3,7 +3,7 @@ using MLNetMarginLoss.Data;
 namespace MLNetMarginLoss.Training;
 
 /// <summary>
-/// The output of <see cref="MarginModel.Transform"/>: the input rows with three added columns, as an ML.NET
+/// The output of <see cref="TrainedNetwork.Transform"/>: the input rows with three added columns, as an ML.NET
 /// transformer adds them: <c>Score</c> (class probabilities), <c>PredictedLabel</c> and <c>Embedding</c>
 /// (L2-normalised). None of them depends on the input's label column.
 /// </summary>

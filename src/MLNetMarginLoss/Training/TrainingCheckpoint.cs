@@ -26,24 +26,24 @@ internal sealed class TrainingCheckpoint
     }
 
     /// <summary>Identifies a run: a checkpoint is only resumed by a run with the same fingerprint.</summary>
-    private static string Fingerprint(ArcFaceTrainerOptions o, Dataset train) => string.Join("|",
+    private static string Fingerprint(ArcFaceTrainer.Options o, Dataset train) => string.Join("|",
         o.Head, JsonSerializer.Serialize(o.HeadOptions), JsonSerializer.Serialize(o.Encoder with { InputShape = train.FeatureShape }),
         o.Optimizer, o.LearningRate.ToString("R"), o.WeightDecay.ToString("R"), o.Schedule, o.BatchSize, o.Seed,
         o.SoftmaxWarmupEpochs, o.FrozenLayers, train.Count, string.Join(",", train.ClassNames));
 
-    public void Save(ArcFaceTrainerOptions options, Dataset train, int epoch, Encoder encoder, MarginHead head,
+    public void Save(ArcFaceTrainer.Options options, Dataset train, int epoch, Encoder encoder, MarginHead head,
         Optimizer optimizer, LearningRateSchedule schedule, TrainingHistory history, int[] activeRows,
         WeightSnapshot? best, EarlyStoppingState stopping)
     {
-        var manifest = MarginModelSerializer.Describe(encoder, head, train.ClassNames);
+        var manifest = NetworkManifest.Describe(encoder, head, train.ClassNames);
         manifest["kind"] = Kind;
         manifest["fingerprint"] = Fingerprint(options, train);
         manifest["epoch"] = epoch;
         var state = optimizer.GetState();
         manifest["optimizerSteps"] = state.StepCount;
         manifest["schedule"] = new JsonArray(schedule.GetState().Select(v => (JsonNode)JsonValue.Create(v)).ToArray());
-        manifest["history"] = JsonSerializer.SerializeToNode(history.Epochs, MarginModelSerializer.Json);
-        var tensors = MarginModelSerializer.CollectTensors(encoder, head);
+        manifest["history"] = JsonSerializer.SerializeToNode(history.Epochs, NetworkManifest.Json);
+        var tensors = NetworkManifest.CollectTensors(encoder, head);
         foreach (var slot in state.Slots) tensors.Add(("optimizer." + slot.Name, [slot.Values.Length], slot.Values));
         if (best is { Epoch: >= 0 })
         {
@@ -56,7 +56,7 @@ internal sealed class TrainingCheckpoint
         ModelArchive.Save(_path, manifest, tensors);
     }
 
-    public bool TryRestore(ArcFaceTrainerOptions options, Dataset train, Encoder encoder, MarginHead head,
+    public bool TryRestore(ArcFaceTrainer.Options options, Dataset train, Encoder encoder, MarginHead head,
         Optimizer optimizer, LearningRateSchedule schedule, TrainingHistory history, ref int[] activeRows,
         WeightSnapshot? best, EarlyStoppingState stopping, out int epoch)
     {
@@ -69,7 +69,7 @@ internal sealed class TrainingCheckpoint
         if (m["fingerprint"]?.GetValue<string>() != Fingerprint(options, train))
             throw new InvalidOperationException($"The checkpoint {_path} belongs to a run with other options or data; use another checkpoint directory or delete it.");
         epoch = m["epoch"]!.GetValue<int>();
-        MarginModelSerializer.RestoreTensors(_path, archive.Tensors, encoder, head);
+        NetworkManifest.RestoreTensors(_path, archive.Tensors, encoder, head);
         var slots = new List<OptimizerSlot>();
         foreach (var slot in optimizer.GetState().Slots)
         {
@@ -79,7 +79,7 @@ internal sealed class TrainingCheckpoint
         }
         optimizer.SetState(new OptimizerState(m["optimizerSteps"]!.GetValue<long>(), slots));
         schedule.SetState(m["schedule"]!.AsArray().Select(v => v!.GetValue<double>()).ToArray());
-        foreach (var r in m["history"].Deserialize<List<EpochRecord>>(MarginModelSerializer.Json) ?? []) history.Add(r);
+        foreach (var r in m["history"].Deserialize<List<EpochRecord>>(NetworkManifest.Json) ?? []) history.Add(r);
         if (m["bestLoss"] is { } bestLoss) stopping.BestLoss = bestLoss.GetValue<double>();
         stopping.SinceBest = m["sinceBest"]?.GetValue<int>() ?? 0;
         if (best is not null && m["bestEpoch"] is { } bestEpoch)

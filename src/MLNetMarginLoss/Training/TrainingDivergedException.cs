@@ -1,4 +1,4 @@
-namespace MLNetMarginLoss.Training;
+namespace MLNetMarginLoss;
 
 /// <summary>
 /// Thrown when the loss or the weights become NaN or infinite. Training stops at once; no model is returned.

@@ -1,4 +1,4 @@
-namespace MLNetMarginLoss.Training;
+namespace MLNetMarginLoss;
 
 /// <summary>The per-epoch record of a training run (for training curves and reports).</summary>
 public sealed class TrainingHistory

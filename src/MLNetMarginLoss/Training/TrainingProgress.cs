@@ -1,4 +1,4 @@
-namespace MLNetMarginLoss.Training;
+namespace MLNetMarginLoss;
 
 /// <summary>A progress report from a running trainer, sent after every batch and at the end of every epoch.</summary>
 public sealed record TrainingProgress

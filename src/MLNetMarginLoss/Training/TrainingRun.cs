@@ -19,7 +19,7 @@ internal sealed class TrainingRun
 {
     private const int EvaluationBatch = 512;
 
-    private readonly ArcFaceTrainerOptions _options;
+    private readonly ArcFaceTrainer.Options _options;
     private readonly Dataset _train;
     private readonly Dataset? _validation;
     private readonly ComputeContext _context;
@@ -33,7 +33,7 @@ internal sealed class TrainingRun
     private readonly TrainingCheckpoint? _checkpoint;
     private int[] _activeRows;
 
-    public TrainingRun(ArcFaceTrainerOptions options, Dataset train, Dataset? validation, ComputeContext context, CancellationToken cancellation)
+    public TrainingRun(ArcFaceTrainer.Options options, Dataset train, Dataset? validation, ComputeContext context, CancellationToken cancellation)
     {
         _options = options;
         _train = train;
@@ -45,7 +45,7 @@ internal sealed class TrainingRun
         var spec = options.Encoder with { InputShape = train.FeatureShape };
         _encoder = Encoder.Build(spec, init.Fork());
         _encoder.Context = context;
-        if (options.InitialModel is { } start) CopyEncoderWeights(start.Encoder, _encoder);
+        if (options.InitialModel is { } start) CopyEncoderWeights(start.Network.Encoder, _encoder);
         if (options.FrozenLayers > 0) _encoder.FreezeLayers(options.FrozenLayers);
 
         _head = HeadFactory.Create(options.Head, spec.EmbeddingSize, train.ClassCount, options.HeadOptions);
@@ -63,7 +63,7 @@ internal sealed class TrainingRun
         if (options.CheckpointDirectory is { } dir) _checkpoint = new TrainingCheckpoint(dir);
     }
 
-    public MarginModel Execute()
+    public TrainedNetwork Execute()
     {
         bool earlyStopping = _options.EarlyStoppingPatience > 0 && _validation is not null;
         var best = earlyStopping ? new WeightSnapshot(_encoder, _head) : null;
@@ -74,7 +74,7 @@ internal sealed class TrainingRun
 
         var clock = Stopwatch.StartNew();
         long samplesDone = 0;
-        for (int epoch = startEpoch; epoch < _options.Epochs; epoch++)
+        for (int epoch = startEpoch; epoch < _options.MaxEpoch; epoch++)
         {
             _cancellation.ThrowIfCancellationRequested();
             var record = RunEpoch(epoch, clock, ref samplesDone, startEpoch);
@@ -105,7 +105,7 @@ internal sealed class TrainingRun
             _checkpoint?.Save(_options, _train, epoch, _encoder, _head, _optimizer, _schedule, _history, _activeRows, best, stopping);
             _options.Progress?.Report(new TrainingProgress
             {
-                Epoch = epoch, Epochs = _options.Epochs, Batch = BatchCount, Batches = BatchCount,
+                Epoch = epoch, Epochs = _options.MaxEpoch, Batch = BatchCount, Batches = BatchCount,
                 Loss = record.TrainLoss, Accuracy = record.TrainAccuracy, SamplesPerSecond = record.SamplesPerSecond,
                 LearningRate = record.LearningRate, EpochCompleted = true, Record = record,
             });
@@ -118,7 +118,7 @@ internal sealed class TrainingRun
             _history.SelectedEpoch = best.Epoch;
         }
         EnsureFiniteWeights();
-        return new MarginModel(_encoder, _head, _train.ClassNames, _history, DescribeRun());
+        return new TrainedNetwork(_encoder, _head, _train.ClassNames, _history, DescribeRun());
     }
 
     private int BatchCount => (_activeRows.Length + _options.BatchSize - 1) / _options.BatchSize;
@@ -166,10 +166,10 @@ internal sealed class TrainingRun
             if (_options.Progress is { } progress)
             {
                 double rate = seen / Math.Max(1e-9, epochClock.Elapsed.TotalSeconds);
-                long remaining = (long)(_options.Epochs - epoch) * _activeRows.Length - seen;
+                long remaining = (long)(_options.MaxEpoch - epoch) * _activeRows.Length - seen;
                 progress.Report(new TrainingProgress
                 {
-                    Epoch = epoch, Epochs = _options.Epochs, Batch = b + 1, Batches = batches,
+                    Epoch = epoch, Epochs = _options.MaxEpoch, Batch = b + 1, Batches = batches,
                     Loss = lossSum / seen, Accuracy = (double)correct / seen, SamplesPerSecond = rate,
                     EstimatedRemaining = TimeSpan.FromSeconds(remaining / Math.Max(1, rate)), LearningRate = lr,
                 });
@@ -249,7 +249,7 @@ internal sealed class TrainingRun
         var opts = new Dictionary<string, string>
         {
             ["head"] = o.Head.ToString(), ["encoder"] = o.Encoder.Kind.ToString(), ["embeddingSize"] = o.Encoder.EmbeddingSize.ToString(),
-            ["optimizer"] = o.Optimizer.ToString(), ["learningRate"] = o.LearningRate.ToString("R"), ["epochs"] = o.Epochs.ToString(),
+            ["optimizer"] = o.Optimizer.ToString(), ["learningRate"] = o.LearningRate.ToString("R"), ["epochs"] = o.MaxEpoch.ToString(),
             ["batchSize"] = o.BatchSize.ToString(), ["seed"] = o.Seed.ToString(), ["schedule"] = o.Schedule.ToString(),
             ["softmaxWarmupEpochs"] = o.SoftmaxWarmupEpochs.ToString(), ["frozenLayers"] = o.FrozenLayers.ToString(),
             ["trainingRows"] = _train.Count.ToString(), ["gemm"] = _context.Provider.ToString(), ["threads"] = _context.DegreeOfParallelism.ToString(),

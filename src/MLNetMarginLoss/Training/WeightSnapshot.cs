@@ -13,7 +13,7 @@ internal sealed class WeightSnapshot
 
     public WeightSnapshot(Encoder encoder, MarginHead head)
     {
-        foreach (var (name, shape, live) in MarginModelSerializer.CollectTensors(encoder, head))
+        foreach (var (name, shape, live) in NetworkManifest.CollectTensors(encoder, head))
             _items.Add((name, shape, live, new float[live.Length]));
     }
 

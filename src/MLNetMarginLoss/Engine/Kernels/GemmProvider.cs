@@ -1,4 +1,4 @@
-namespace MLNetMarginLoss.Engine.Kernels;
+namespace MLNetMarginLoss;
 
 /// <summary>Which GEMM implementation to use.</summary>
 public enum GemmProvider

@@ -7,18 +7,18 @@ using MLNetMarginLoss.Heads;
 namespace MLNetMarginLoss.Training;
 
 /// <summary>
-/// A trained encoder and margin head: the transformer an <see cref="ArcFaceTrainer"/> returns.
-/// <see cref="Transform"/> adds <c>Score</c>, <c>PredictedLabel</c> and <c>Embedding</c> to a dataset.
-/// Inference never reads labels: scores are the softmax of s·cos θ with no margin, so predictions are the
-/// same whether the label column is present, missing or shuffled. Save it with <see cref="Save"/> and load it
-/// in an application with <see cref="Load"/>. Transform is thread-safe (calls are serialised).
+/// A trained encoder and margin head with its class names and training record: what a
+/// <see cref="TrainingBackend"/> returns and what <see cref="ArcFaceTransformer"/> wraps. <see cref="Transform"/>
+/// scores contiguous rows in batches through the engine (the fast in-library path for evaluation, embedding a
+/// gallery and k-NN); the portable path is the transformer's ONNX graph. Inference never reads labels: scores are
+/// the softmax of s·cos θ with no margin. Transform is thread-safe (calls are serialised).
 /// </summary>
-public sealed class MarginModel
+internal sealed class TrainedNetwork
 {
     private const int InferenceBatch = 512;
     private readonly object _gate = new();
 
-    internal MarginModel(Encoder encoder, MarginHead head, IReadOnlyList<string> classNames, TrainingHistory history, ModelInfo info)
+    internal TrainedNetwork(Encoder encoder, MarginHead head, IReadOnlyList<string> classNames, TrainingHistory history, ModelInfo info)
     {
         Encoder = encoder;
         Head = head;
@@ -96,10 +96,4 @@ public sealed class MarginModel
         if (data.FeatureShape != InputShape)
             throw new ArgumentException($"{data.Source}: the model expects samples of shape {InputShape} ({InputShape.Size} values), the data has {data.FeatureShape} ({data.FeatureShape.Size} values).");
     }
-
-    /// <summary>Saves the model as one .zip (manifest + safetensors weights), atomically.</summary>
-    public void Save(string path) => MarginModelSerializer.Save(this, path);
-
-    /// <summary>Loads a model saved by <see cref="Save"/>; throws a clear error for a corrupt, truncated, foreign or newer file.</summary>
-    public static MarginModel Load(string path) => MarginModelSerializer.Load(path);
 }

@@ -1,27 +1,66 @@
-using MLNetMarginLoss.Encoders;
-using MLNetMarginLoss.Engine.Kernels;
+using Microsoft.ML;
 using MLNetMarginLoss.Heads;
 
-namespace MLNetMarginLoss.Training;
+namespace MLNetMarginLoss;
 
-/// <summary>
-/// Everything an <see cref="ArcFaceTrainer"/> needs. Every member has a documented default, so
-/// <c>new ArcFaceTrainerOptions()</c> trains a 784-512-256-128 MLP with an ArcFace head (s = 30, m = 0.5)
-/// using Adam at 1e-3 for 10 epochs of 256-sample batches.
-/// </summary>
-public sealed class ArcFaceTrainerOptions
+public sealed partial class ArcFaceTrainer
 {
+/// <summary>
+/// Everything an <see cref="ArcFaceTrainer"/> needs, named as ML.NET's trainers name them. Every member has a
+/// documented default, so <c>new ArcFaceTrainer.Options()</c> trains an MLP (hidden 512, 256; embedding 128) with
+/// an ArcFace head (m = 0.5, s = max(√2·ln(C−1), 4)) using Adam at 1e-3 for 10 epochs of 256-sample batches on the engine backend.
+/// </summary>
+public sealed class Options
+{
+    /// <summary>The label column: a key column (add <c>mlContext.Transforms.Conversion.MapValueToKey</c>). Default "Label".</summary>
+    public string LabelColumnName { get; set; } = "Label";
+
+    /// <summary>The feature column: a known-size vector of Single. Default "Features".</summary>
+    public string FeatureColumnName { get; set; } = "Features";
+
+    /// <summary>The output column of per-class probabilities (softmax of s·cos θ). Default "Score".</summary>
+    public string ScoreColumnName { get; set; } = "Score";
+
+    /// <summary>The output column of the predicted class (a key with the training label's values). Default "PredictedLabel".</summary>
+    public string PredictionColumnName { get; set; } = "PredictedLabel";
+
+    /// <summary>The output column of L2-normalised embeddings. Default "Embedding".</summary>
+    public string EmbeddingColumnName { get; set; } = "Embedding";
+
+    /// <summary>
+    /// Data scored after every epoch (validation loss and accuracy, early stopping, the plateau schedule). It must
+    /// have the same feature and label columns, and a label key with the same values. Default: none.
+    /// </summary>
+    public IDataView? ValidationSet { get; set; }
+
+    /// <summary>
+    /// Where training runs. Default (null): the engine (C# SIMD kernels on the CPU). The TorchSharp backend
+    /// (package MLNetMarginLoss.TorchSharp) trains on GPUs.
+    /// </summary>
+    public TrainingBackend? Backend { get; set; }
+
     /// <summary>The margin head. Default: ArcFace.</summary>
     public HeadKind Head { get; set; } = HeadKind.ArcFace;
 
     /// <summary>
-    /// The head's settings (scale, margins, sub-centres…). Unset values take the head's defaults; an unset
-    /// scale takes √2·ln(C−1) (the AdaCos fixed scale) with a floor for few classes.
+    /// The head's settings (scale, margins, sub-centres…). Unset values take the head's defaults (see the README's
+    /// table); an unset scale takes max(√2·ln(C−1), 4) (the AdaCos fixed scale, floored for few classes).
+    /// Default: all unset.
     /// </summary>
-    public HeadOptions HeadOptions { get; set; } = new() { Scale = 30, Margin = 0.5 };
+    public HeadOptions HeadOptions { get; set; } = new();
 
-    /// <summary>The encoder architecture. Its input shape is replaced by the training data's sample shape.</summary>
+    /// <summary>
+    /// The encoder architecture. Its input shape is taken from the feature column: [C, H, W] from the column's
+    /// dimensions (as ImageAnalytics' ExtractPixels sets them), else <see cref="ImageShape"/>, else a flat vector.
+    /// Default: the MLP.
+    /// </summary>
     public EncoderSpec Encoder { get; set; } = new();
+
+    /// <summary>
+    /// Image encoders: the [channels, height, width] of a flat feature column (e.g. a CSV of pixels), used when
+    /// the column carries no dimensions. Default: none.
+    /// </summary>
+    public int[]? ImageShape { get; set; }
 
     /// <summary>The optimizer. Default: Adam.</summary>
     public OptimizerKind Optimizer { get; set; } = OptimizerKind.Adam;
@@ -62,8 +101,8 @@ public sealed class ArcFaceTrainerOptions
     /// <summary>Plateau schedule: epochs without improvement of the validation loss before decaying. Default: 2.</summary>
     public int PlateauPatience { get; set; } = 2;
 
-    /// <summary>Number of passes over the training data. Default: 10.</summary>
-    public int Epochs { get; set; } = 10;
+    /// <summary>Number of passes over the training data (fewer with early stopping). Default: 10.</summary>
+    public int MaxEpoch { get; set; } = 10;
 
     /// <summary>Samples per batch. Default: 256.</summary>
     public int BatchSize { get; set; } = 256;
@@ -93,7 +132,7 @@ public sealed class ArcFaceTrainerOptions
     /// A trained model whose encoder weights start this training (fine-tuning). Its encoder architecture and
     /// input shape must match <see cref="Encoder"/>'s; the head is trained afresh. Default: none.
     /// </summary>
-    public MarginModel? InitialModel { get; set; }
+    public ArcFaceTransformer? InitialModel { get; set; }
 
     /// <summary>Fine-tuning: freeze the first N encoder layers that have parameters. Default: 0.</summary>
     public int FrozenLayers { get; set; }
@@ -113,21 +152,35 @@ public sealed class ArcFaceTrainerOptions
     /// <summary>Receives a report after every batch and every epoch.</summary>
     public IProgress<TrainingProgress>? Progress { get; set; }
 
+    /// <summary>A copy whose head options are a copy too (the catalog's per-head overloads set the head on it).</summary>
+    internal Options Clone()
+    {
+        var copy = (Options)MemberwiseClone();
+        copy.HeadOptions = HeadOptions.Clone();
+        return copy;
+    }
+
     /// <summary>Checks the options and throws one clear error for the first problem found.</summary>
     public void Validate()
     {
-        if (Epochs < 1) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "Train for at least one epoch.");
+        if (MaxEpoch < 1) throw new ArgumentOutOfRangeException(nameof(MaxEpoch), MaxEpoch, $"MaxEpoch is {MaxEpoch}: train for at least one epoch.");
         if (BatchSize < 2) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "The batch size must be at least 2.");
         if (!(LearningRate > 0) || !float.IsFinite(LearningRate)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "The learning rate must be a positive number.");
         if (WeightDecay < 0) throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, "Weight decay cannot be negative.");
         if (!(HeadLearningRateMultiplier >= 0)) throw new ArgumentOutOfRangeException(nameof(HeadLearningRateMultiplier), HeadLearningRateMultiplier, "The head learning-rate multiplier cannot be negative.");
         if (EarlyStoppingPatience < 0) throw new ArgumentOutOfRangeException(nameof(EarlyStoppingPatience), EarlyStoppingPatience, "Patience cannot be negative.");
-        if (SoftmaxWarmupEpochs < 0 || SoftmaxWarmupEpochs >= Epochs)
-            throw new ArgumentOutOfRangeException(nameof(SoftmaxWarmupEpochs), SoftmaxWarmupEpochs, $"Softmax warm-up must be shorter than the {Epochs} epochs of training.");
+        if (SoftmaxWarmupEpochs < 0 || SoftmaxWarmupEpochs >= MaxEpoch)
+            throw new ArgumentOutOfRangeException(nameof(SoftmaxWarmupEpochs), SoftmaxWarmupEpochs, $"Softmax warm-up must be shorter than the {MaxEpoch} epochs of training.");
         if (FrozenLayers < 0) throw new ArgumentOutOfRangeException(nameof(FrozenLayers), FrozenLayers, "Frozen layers cannot be negative.");
         if (Threads < 0) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "Threads must be 0 (one per core) or more.");
         if (ScheduleGamma is <= 0 or > 1) throw new ArgumentOutOfRangeException(nameof(ScheduleGamma), ScheduleGamma, "The schedule's decay factor must be in (0, 1].");
         ArgumentNullException.ThrowIfNull(HeadOptions);
         ArgumentNullException.ThrowIfNull(Encoder);
+        foreach (var (name, value) in new[] { (nameof(LabelColumnName), LabelColumnName), (nameof(FeatureColumnName), FeatureColumnName),
+                     (nameof(ScoreColumnName), ScoreColumnName), (nameof(PredictionColumnName), PredictionColumnName), (nameof(EmbeddingColumnName), EmbeddingColumnName) })
+            if (string.IsNullOrWhiteSpace(value)) throw new ArgumentException($"{name} is empty: name the column.");
+        if (ImageShape is { } shape && (shape.Length != 3 || shape.Any(d => d < 1)))
+            throw new ArgumentException($"ImageShape must be [channels, height, width] with positive sizes, got [{string.Join(", ", shape)}].");
     }
+}
 }

@@ -8,11 +8,11 @@ using MLNetMarginLoss.Persistence;
 namespace MLNetMarginLoss.Training;
 
 /// <summary>
-/// Maps a <see cref="MarginModel"/> to the model archive (DESIGN §7): a manifest with the encoder spec, head kind
+/// Describes a <see cref="TrainedNetwork"/> as JSON (stored in the ONNX model's metadata and in checkpoints): a manifest with the encoder spec, head kind
 /// and options, input shape, class names, training options, metrics and history, and the weights as named tensors
 /// ("encoder.0.weight", "head.weight", …) in the safetensors layout.
 /// </summary>
-internal static class MarginModelSerializer
+internal static class NetworkManifest
 {
     public const string ModelKind = "mlnet-margin-model";
 
@@ -24,34 +24,35 @@ internal static class MarginModelSerializer
         NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
-    public static void Save(MarginModel model, string path)
+    /// <summary>The whole manifest of a trained network: architecture, class names, training info and history.</summary>
+    public static JsonObject ToManifest(TrainedNetwork network)
     {
-        var manifest = Describe(model.Encoder, model.Head, model.ClassNames);
-        manifest["info"] = JsonSerializer.SerializeToNode(model.Info, Json);
-        manifest["history"] = JsonSerializer.SerializeToNode(model.History.Epochs, Json);
-        manifest["selectedEpoch"] = model.History.SelectedEpoch;
-        ModelArchive.Save(path, manifest, CollectTensors(model.Encoder, model.Head));
+        var manifest = Describe(network.Encoder, network.Head, network.ClassNames);
+        manifest["info"] = JsonSerializer.SerializeToNode(network.Info, Json);
+        manifest["history"] = JsonSerializer.SerializeToNode(network.History.Epochs, Json);
+        manifest["selectedEpoch"] = network.History.SelectedEpoch;
+        return manifest;
     }
 
-    public static MarginModel Load(string path)
+    /// <summary>Rebuilds a trained network from its manifest and its named tensors; errors name <paramref name="source"/>.</summary>
+    /// <exception cref="ModelFormatException">The manifest or a tensor is missing or does not fit.</exception>
+    public static TrainedNetwork FromManifest(string source, JsonObject m, IReadOnlyDictionary<string, (int[] Shape, float[] Data)> tensors)
     {
-        var archive = ModelArchive.Load(path);
-        var m = archive.Manifest;
         string kind = m["kind"]?.GetValue<string>() ?? "";
         if (kind != ModelKind)
-            throw new ModelFormatException(path, $"it holds a '{kind}' archive, not a model (expected '{ModelKind}').");
+            throw new ModelFormatException(source, $"it holds a '{kind}' manifest, not a model (expected '{ModelKind}').");
         try
         {
-            var (encoder, head, classes) = Rebuild(path, m);
-            RestoreTensors(path, archive.Tensors, encoder, head);
+            var (encoder, head, classes) = Rebuild(source, m);
+            RestoreTensors(source, tensors, encoder, head);
             var info = m["info"]?.Deserialize<ModelInfo>(Json) ?? new ModelInfo();
             var history = new TrainingHistory(m["history"]?.Deserialize<List<EpochRecord>>(Json) ?? []);
             history.SelectedEpoch = m["selectedEpoch"]?.GetValue<int>() ?? -1;
-            return new MarginModel(encoder, head, classes, history, info);
+            return new TrainedNetwork(encoder, head, classes, history, info);
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or ArgumentException or FormatException or NullReferenceException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or ArgumentException or FormatException or NullReferenceException or OverflowException)
         {
-            throw new ModelFormatException(path, $"its manifest is not valid: {e.Message}");
+            throw new ModelFormatException(source, $"its manifest is not valid: {e.Message}");
         }
     }
 

@@ -1,0 +1,116 @@
+using System.Numerics.Tensors;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLNetMarginLoss.Data;
+using MLNetMarginLoss.Engine;
+
+namespace MLNetMarginLoss.MLNet;
+
+/// <summary>
+/// Reads an <see cref="IDataView"/> into the engine's contiguous representation (<see cref="Dataset"/>): one cursor
+/// pass over the feature vector column (dense or sparse) and the key label column, checking every value on the
+/// way. Class i is key value i + 1; class names are the key's KeyValues annotation (as text), else the key numbers.
+/// Errors name the data, the 1-based row and the column.
+/// </summary>
+internal static class DataViewReader
+{
+    /// <summary>Reads <paramref name="data"/>; the label is read when <paramref name="labelColumn"/> is given and present.</summary>
+    public static Dataset Read(IDataView data, string featureColumn, string? labelColumn, TensorShape shape, string source, bool requireLabels)
+    {
+        var schema = data.Schema;
+        var featureCol = schema.GetColumnOrNull(featureColumn) ?? throw new ArgumentException($"{source}: there is no feature column '{featureColumn}'.");
+        if (featureCol.Type is not VectorDataViewType { ItemType: NumberDataViewType nt, Size: var size } || nt != NumberDataViewType.Single || size != shape.Size)
+            throw new ArgumentException($"{source}: feature column '{featureColumn}' is {featureCol.Type}, expected a vector of {shape.Size} Single values.");
+        DataViewSchema.Column? labelCol = labelColumn is null ? null : schema.GetColumnOrNull(labelColumn);
+        if (requireLabels && labelCol is null) throw new ArgumentException($"{source}: there is no label column '{labelColumn}'.");
+        string[] classNames = [];
+        if (labelCol is { } lc)
+        {
+            if (lc.Type is not KeyDataViewType key)
+                throw new ArgumentException($"{source}: label column '{labelColumn}' is {lc.Type}, expected a key; add mlContext.Transforms.Conversion.MapValueToKey(\"{labelColumn}\").");
+            classNames = KeyNames(lc, key);
+        }
+
+        int rowSize = shape.Size;
+        long? known = data.GetRowCount();
+        var features = new float[checked((int)Math.Min(known ?? 1024, int.MaxValue / Math.Max(1, rowSize)) * rowSize)];
+        var labels = labelCol is null ? null : new int[known is { } k ? (int)k : 1024];
+        var columns = labelCol is { } l ? new[] { featureCol, l } : new[] { featureCol };
+        using var cursor = data.GetRowCursor(columns);
+        var getFeatures = cursor.GetGetter<VBuffer<float>>(featureCol);
+        ValueGetter<uint>? getLabel = labelCol is { } lcol ? cursor.GetGetter<uint>(lcol) : null;
+        var buffer = default(VBuffer<float>);
+        int n = 0;
+        uint label = 0;
+        while (cursor.MoveNext())
+        {
+            if ((long)(n + 1) * rowSize > features.Length)
+                Array.Resize(ref features, checked(Math.Max(features.Length * 2, (n + 1) * rowSize)));
+            getFeatures(ref buffer);
+            var row = features.AsSpan(n * rowSize, rowSize);
+            if (buffer.IsDense) buffer.GetValues().CopyTo(row);
+            else { row.Clear(); var idx = buffer.GetIndices(); var val = buffer.GetValues(); for (int j = 0; j < idx.Length; j++) row[idx[j]] = val[j]; }
+            if (!TensorPrimitives.IsFiniteAll(row))
+            {
+                int j = 0;
+                while (float.IsFinite(row[j])) j++;
+                throw new ArgumentException($"{source}: row {n + 1}, column '{featureColumn}' slot {j}{SlotName(featureCol, j)}: expected a finite number, found {row[j]}.");
+            }
+            if (getLabel is not null)
+            {
+                getLabel(ref label);
+                if (label == 0)
+                    throw new ArgumentException($"{source}: row {n + 1}, column '{labelColumn}': the label is missing (key 0: a value the MapValueToKey transformer did not know); remove such rows or fit MapValueToKey on data that has every label.");
+                if (n >= labels!.Length) Array.Resize(ref labels, labels.Length * 2);
+                labels[n] = (int)label - 1;
+            }
+            n++;
+        }
+        if (features.Length != n * rowSize) Array.Resize(ref features, n * rowSize);
+        if (labels is not null && labels.Length != n) Array.Resize(ref labels, n);
+        return new Dataset(features, shape, labels, labelCol is null ? null : classNames, source);
+    }
+
+    /// <summary>The key's values as text (KeyValues annotation), else "1", "2", … (the key numbers).</summary>
+    public static string[] KeyNames(DataViewSchema.Column column, KeyDataViewType key)
+    {
+        int count = checked((int)key.Count);
+        if (count == 0) throw new ArgumentException($"Label column '{column.Name}' is a key of unknown cardinality; map it with MapValueToKey.");
+        var kv = column.Annotations.Schema.GetColumnOrNull("KeyValues");
+        if (kv is { Type: VectorDataViewType { Size: var n } } && n == count)
+        {
+            if (kv.Value.Type is VectorDataViewType { ItemType: TextDataViewType })
+            {
+                var text = default(VBuffer<ReadOnlyMemory<char>>);
+                column.Annotations.GetValue("KeyValues", ref text);
+                return text.DenseValues().Select(t => t.ToString()).ToArray();
+            }
+            return ReadAsText(column, kv.Value, count);
+        }
+        return Enumerable.Range(1, count).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+    }
+
+    private static string[] ReadAsText(DataViewSchema.Column column, DataViewSchema.Column kv, int count)
+    {
+        // Non-text key values (numbers, booleans): read them through the annotation's typed getter and format them.
+        var item = ((VectorDataViewType)kv.Type).ItemType.RawType;
+        var method = typeof(DataViewReader).GetMethod(nameof(ReadTyped), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!.MakeGenericMethod(item);
+        return (string[])method.Invoke(null, [column])!;
+    }
+
+    private static string[] ReadTyped<T>(DataViewSchema.Column column)
+    {
+        var values = default(VBuffer<T>);
+        column.Annotations.GetValue("KeyValues", ref values);
+        return values.DenseValues().Select(v => Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture) ?? "").ToArray();
+    }
+
+    private static string SlotName(DataViewSchema.Column column, int slot)
+    {
+        if (column.Annotations.Schema.GetColumnOrNull("SlotNames") is null) return "";
+        var names = default(VBuffer<ReadOnlyMemory<char>>);
+        column.Annotations.GetValue("SlotNames", ref names);
+        var dense = names.DenseValues().ElementAtOrDefault(slot).ToString();
+        return string.IsNullOrEmpty(dense) ? "" : $" ('{dense}')";
+    }
+}
