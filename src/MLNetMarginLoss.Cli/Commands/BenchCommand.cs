@@ -35,14 +35,14 @@ internal static class BenchCommand
                 EmbeddingSize = result.GetValue(embedding),
                 HiddenSizes = [512, 256],
             };
-            ArcFaceTrainerOptions Options(int epochs) => new()
+            ArcFaceTrainer.Options Options(int epochs) => new()
             {
                 Head = HeadKind.ArcFace,
                 HeadOptions = new HeadOptions { Scale = 30, Margin = 0.5 },
                 Encoder = spec,
                 Optimizer = OptimizerKind.Adam,
                 LearningRate = 1e-3f,
-                Epochs = epochs,
+                MaxEpoch = epochs,
                 BatchSize = result.GetValue(batch),
                 Threads = result.GetValue(threads),
                 GemmProvider = result.GetValue(gemm),
@@ -53,7 +53,7 @@ internal static class BenchCommand
             var timed = Options(1);
             var model = ConsoleProgress.Run("bench", progress => { timed.Progress = progress; return new ArcFaceTrainer(timed).Fit(data); });
             var epoch = model.History.Epochs[0];
-            double flopsPerSample = TrainingCost.FlopsPerSample(model.Encoder, model.Head);
+            double flopsPerSample = TrainingCost.FlopsPerSample(model.Network.Encoder, model.Network.Head);
             var process = Process.GetCurrentProcess();
             process.Refresh();
             var values = new Dictionary<string, object?>

@@ -19,7 +19,7 @@ internal static class EmbedCommand
         data.AddTo(command);
         command.SetAction(result => CliErrors.Run(() =>
         {
-            var m = MarginModel.Load(result.GetValue(model)!);
+            var m = ArcFaceTransformer.Load(result.GetValue(model)!);
             var input = data.Load(result, requireLabels: false);
             var set = new EmbeddingExtractor(m, result.GetValue(flip)).Transform(input);
             string path = result.GetValue(output)!;

@@ -19,7 +19,7 @@ internal static class EvaluateCommand
         data.AddTo(command);
         command.SetAction(result => CliErrors.Run(() =>
         {
-            var m = MarginModel.Load(result.GetValue(model)!);
+            var m = ArcFaceTransformer.Load(result.GetValue(model)!);
             var test = data.Load(result);
             var gallery = result.GetValue(reference) is { } r ? data.Load(result, r) : null;
             int k = result.GetValue(knn);

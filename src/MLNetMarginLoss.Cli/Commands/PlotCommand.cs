@@ -22,21 +22,21 @@ internal static class PlotCommand
         data.AddTo(command);
         command.SetAction(result => CliErrors.Run(() =>
         {
-            var m = MarginModel.Load(result.GetValue(model)!);
+            var m = ArcFaceTransformer.Load(result.GetValue(model)!);
             var set = data.Load(result);
             var labels = ModelEvaluator.AlignLabels(m, set);
             string dir = result.GetValue(output)!;
             Directory.CreateDirectory(dir);
-            var p = m.Transform(set);
+            var p = m.Network.Transform(set);
             var written = new List<string>();
 
             string pca = Path.Combine(dir, "embeddings-pca.svg");
-            new ScatterPlot { Title = $"{m.Head.Kind} embeddings (PCA)" }.SavePca(pca, p.Embedding, p.EmbeddingSize, labels, m.ClassNames);
+            new ScatterPlot { Title = $"{m.Head} embeddings (PCA)" }.SavePca(pca, p.Embedding, p.EmbeddingSize, labels, m.ClassNames);
             written.Add(pca);
             if (p.EmbeddingSize == 3)
             {
                 string sphere = Path.Combine(dir, "embeddings-sphere.svg");
-                new ProjectionPlot { Title = $"{m.Head.Kind}: 3-D embeddings on the unit sphere" }.Save(sphere, p.Embedding, labels, m.ClassNames);
+                new ProjectionPlot { Title = $"{m.Head}: 3-D embeddings on the unit sphere" }.Save(sphere, p.Embedding, labels, m.ClassNames);
                 written.Add(sphere);
             }
             int pairCount = result.GetValue(pairs);
@@ -46,7 +46,7 @@ internal static class PlotCommand
                 var scores = VerificationEvaluator.ScorePairs(p.Embedding, p.EmbeddingSize, generated);
                 var roc = RocCurve.Create(scores, generated.IsSame);
                 string rocPath = Path.Combine(dir, "roc.svg");
-                SvgWriter.Save(new RocPlot { Title = "Verification ROC", LogFalseAcceptRate = true }.Render((m.Head.Kind, roc)), rocPath);
+                SvgWriter.Save(new RocPlot { Title = "Verification ROC", LogFalseAcceptRate = true }.Render((m.Head.ToString(), roc)), rocPath);
                 written.Add(rocPath);
             }
             if (m.History.Epochs.Count > 0)

@@ -42,12 +42,12 @@ internal static class TrainCommand
             var train = data.Load(result);
             var valid = result.GetValue(validation) is { } v ? data.Load(result, v) : null;
             var headKind = HeadFactory.Parse(result.GetValue(head)!);
-            var options = new ArcFaceTrainerOptions
+            var options = new ArcFaceTrainer.Options
             {
                 Head = headKind,
                 HeadOptions = new HeadOptions { Scale = result.GetValue(scale), Margin = result.GetValue(margin) },
                 Encoder = new EncoderSpec { Kind = ParseEncoder(result.GetValue(encoder)!), EmbeddingSize = result.GetValue(embedding) },
-                Epochs = result.GetValue(epochs),
+                MaxEpoch = result.GetValue(epochs),
                 BatchSize = result.GetValue(batch),
                 Seed = result.GetValue(seed),
                 LearningRate = result.GetValue(lr),
@@ -67,7 +67,8 @@ internal static class TrainCommand
                 return new ArcFaceTrainer(options).Fit(train, valid);
             });
             double seconds = clock.Elapsed.TotalSeconds;
-            model.Save(outPath);
+            var ml = new Microsoft.ML.MLContext(0);
+            Persistence.AtomicFile.Write(outPath, s => ml.Model.Save(model, null, s));
 
             // Metrics on the validation data when given (k-NN against the training embeddings), else on the training data.
             var evalData = valid ?? train;

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNetMarginLoss.Data;
@@ -65,21 +66,38 @@ public sealed partial class ArcFaceTrainer : IEstimator<ArcFaceTransformer>
         InputColumns.Check(input.Schema, o.LabelColumnName, o.FeatureColumnName, "training data");
         var shape = InputColumns.SampleShape(input.Schema, o);
         var train = DataViewReader.Read(input, o.FeatureColumnName, o.LabelColumnName, shape, "training data", requireLabels: true);
-        CheckTrainingData(train);
         Dataset? validation = null;
         if (o.ValidationSet is { } v)
         {
             InputColumns.Check(v.Schema, o.LabelColumnName, o.FeatureColumnName, "validation set");
             validation = DataViewReader.Read(v, o.FeatureColumnName, o.LabelColumnName, shape, "validation set", requireLabels: true);
+        }
+        return Fit(train, validation, cancellation);
+    }
+
+    /// <summary>
+    /// Trains on rows already in the engine's contiguous form (the path <see cref="Fit(IDataView)"/> takes after
+    /// reading its input; used directly by tests and benchmarks of the training loop).
+    /// </summary>
+    internal ArcFaceTransformer Fit(Dataset train, Dataset? validation = null, CancellationToken cancellation = default)
+    {
+        var o = _options;
+        CheckTrainingData(train);
+        if (validation is not null)
+        {
             if (!validation.ClassNames.SequenceEqual(train.ClassNames))
-                throw new ArgumentException($"validation set: column '{o.LabelColumnName}' has the key values [{Preview(validation.ClassNames)}], the training data [{Preview(train.ClassNames)}]; map both with the same MapValueToKey transformer (fit it on the training data, then transform the validation data with it).");
+                throw new ArgumentException($"{validation.Source}: column '{o.LabelColumnName}' has the key values [{Preview(validation.ClassNames)}], the training data [{Preview(train.ClassNames)}]; map both with the same MapValueToKey transformer (fit it on the training data, then transform the validation data with it).");
+            if (validation.FeatureShape.Size != train.FeatureShape.Size)
+                throw new ArgumentException($"{validation.Source}: rows have {validation.FeatureShape.Size} features, the training data {train.FeatureShape.Size}.");
+            if (validation.FeatureShape != train.FeatureShape)
+                validation = new Dataset(validation.Features, train.FeatureShape, validation.Labels, validation.ClassNames, validation.Source);
         }
         if (o.EarlyStoppingPatience > 0 && validation is null)
             throw new ArgumentException("EarlyStoppingPatience needs a ValidationSet: set Options.ValidationSet or set EarlyStoppingPatience to 0.");
         if (o.Schedule == ScheduleKind.ReduceOnPlateau && validation is null)
             throw new ArgumentException("The ReduceOnPlateau schedule needs a ValidationSet: set Options.ValidationSet or choose another schedule.");
-        if (o.InitialModel is { } start && start.Network.InputShape.Size != shape.Size)
-            throw new ArgumentException($"InitialModel takes {start.Network.InputShape.Size} features ({start.Network.InputShape}), column '{o.FeatureColumnName}' has {shape.Size} ({shape}).");
+        if (o.InitialModel is { } start && start.Network.InputShape.Size != train.FeatureShape.Size)
+            throw new ArgumentException($"InitialModel takes {start.Network.InputShape.Size} features ({start.Network.InputShape}), the training rows have {train.FeatureShape.Size} ({train.FeatureShape}).");
 
         var backend = o.Backend ?? EngineBackend.Instance;
         var network = backend.Train(new TrainingJob(o, train, validation, cancellation));
@@ -88,6 +106,12 @@ public sealed partial class ArcFaceTrainer : IEstimator<ArcFaceTransformer>
 
     private static void CheckTrainingData(Dataset data)
     {
+        if (!data.HasLabels) throw new ArgumentException($"{data.Source}: training needs a label column, and this data has none.");
+        if (!TensorPrimitives.IsFiniteAll(data.Features.AsSpan()))
+        {
+            int i = Array.FindIndex(data.Features, f => !float.IsFinite(f));
+            throw new ArgumentException($"{data.Source}: row {i / data.RowSize + 1}, feature {i % data.RowSize + 1}: expected a finite number, found {data.Features[i]}.");
+        }
         if (data.Count < 2) throw new ArgumentException($"{data.Source}: training needs at least 2 rows, found {data.Count}.");
         var present = new bool[data.ClassCount];
         int distinct = 0;

@@ -48,7 +48,7 @@ public sealed class CliTests
         try
         {
             var trained = new ArcFaceTrainer(TestModels.SmallMlp(epochs: 1)).Fit(FashionMnist.Train(800));
-            trained.Save(model);
+            TestModels.Save(trained, model);
             var data = FashionMnist.Test(50);
             var inProcess = new EmbeddingExtractor(trained).Transform(data);
 
@@ -128,7 +128,7 @@ public sealed class CliTests
         {
             var options = TestModels.SmallMlp(epochs: 2);
             options.Encoder = options.Encoder with { EmbeddingSize = 3 };
-            new ArcFaceTrainer(options).Fit(FashionMnist.Train(600), FashionMnist.Test(200)).Save(model);
+            new ArcFaceTrainer(options).Fit(FashionMnist.Train(600), FashionMnist.Test(200)).SaveTo(model);
             var r = CliRunner.Run("plot", "--model", model, "--data", "fashion-mnist:test", "--limit", "300", "--out", dir, "--pairs", "500");
             Assert.AreEqual(0, r.ExitCode, r.StdErr);
             foreach (var f in new[] { "embeddings-pca.svg", "embeddings-sphere.svg", "roc.svg", "training.svg" })

@@ -236,7 +236,7 @@ public sealed class HeadBehaviourTests
     {
         var (x, labels) = Batch(11, 32);
         var loss = new SoftmaxCrossEntropy();
-        using var context = ComputeContext.Create(MLNetMarginLoss.Engine.Kernels.GemmProvider.Managed, 1);
+        using var context = ComputeContext.Create(MLNetMarginLoss.GemmProvider.Managed, 1);
         foreach (var name in HeadFactory.Names)
         {
             var head = HeadFactory.Create(name, E, C, new HeadOptions { SubCenters = name == "subcenter" ? 3 : null });

@@ -14,7 +14,7 @@ public sealed class ArcFaceTrainerTests
     {
         // Issue 2's end-to-end check: the benchmark MLP (784-512-256-128) + ArcFace (s=30, m=0.5), Adam 1e-3.
         // 5000 rows, 4 epochs of 64: 0.81–0.83 on the test split across seeds 3–7, so 0.75 leaves a wide margin.
-        var options = new ArcFaceTrainerOptions { Epochs = 4, BatchSize = 64, Seed = 3, Threads = 2 };
+        var options = new ArcFaceTrainer.Options { MaxEpoch = 4, BatchSize = 64, Seed = 3, Threads = 2 };
         var model = new ArcFaceTrainer(options).Fit(FashionMnist.Train(5000));
         double accuracy = TestModels.Accuracy(model, FashionMnist.Test(2000));
         Assert.IsGreaterThanOrEqualTo(0.75, accuracy, $"test accuracy {accuracy:F3}");
@@ -25,11 +25,11 @@ public sealed class ArcFaceTrainerTests
     {
         var model = new ArcFaceTrainer(TestModels.SmallMlp(epochs: 1)).Fit(FashionMnist.Train(1500));
         var test = FashionMnist.Test(300);
-        var withLabels = model.Transform(test);
-        var noLabels = model.Transform(test.WithoutLabels());
+        var withLabels = model.Network.Transform(test);
+        var noLabels = model.Network.Transform(test.WithoutLabels());
         var shuffled = test.Labels!.ToArray();
         new SeededRandom(9).Shuffle(shuffled.AsSpan());
-        var wrongLabels = model.Transform(test.WithLabels(shuffled));
+        var wrongLabels = model.Network.Transform(test.WithLabels(shuffled));
         CollectionAssert.AreEqual(withLabels.Score, noLabels.Score);
         CollectionAssert.AreEqual(withLabels.Score, wrongLabels.Score);
         CollectionAssert.AreEqual(withLabels.PredictedLabel, wrongLabels.PredictedLabel);
@@ -40,7 +40,7 @@ public sealed class ArcFaceTrainerTests
     public void OutputColumnsAreProbabilitiesAndUnitEmbeddings()
     {
         var model = new ArcFaceTrainer(TestModels.SmallMlp(epochs: 1)).Fit(FashionMnist.Train(1000));
-        var p = model.Transform(FashionMnist.Test(50));
+        var p = model.Network.Transform(FashionMnist.Test(50));
         for (int i = 0; i < p.Count; i++)
         {
             var s = p.ScoreRow(i);
@@ -109,7 +109,7 @@ public sealed class ArcFaceTrainerTests
     {
         // Validation labels are shuffled, so the validation loss rises as the model grows confident: the best epoch
         // comes before the interruption (after epoch 2) and early stopping ends the run at epoch 4 of 5.
-        ArcFaceTrainerOptions Options(string? dir)
+        ArcFaceTrainer.Options Options(string? dir)
         {
             var o = TestModels.SmallMlp(epochs: 5);
             o.EarlyStoppingPatience = 3;
@@ -153,7 +153,7 @@ public sealed class ArcFaceTrainerTests
         double best = h.Epochs.Min(e => e.ValidationLoss!.Value);
         Assert.AreEqual(best, h.Epochs.First(e => e.Epoch == h.SelectedEpoch).ValidationLoss!.Value);
         // The returned weights are the selected epoch's: recompute its validation loss from the model.
-        var p = model.Transform(FashionMnist.Test(400));
+        var p = model.Network.Transform(FashionMnist.Test(400));
         double loss = 0;
         for (int i = 0; i < p.Count; i++) loss -= Math.Log(Math.Max(1e-15, p.ScoreRow(i)[FashionMnist.Test(400).Labels![i]]));
         Assert.AreEqual(best, loss / p.Count, 1e-3);
@@ -177,8 +177,8 @@ public sealed class ArcFaceTrainerTests
         options.InitialModel = baseModel;
         options.FrozenLayers = 1;
         var tuned = new ArcFaceTrainer(options).Fit(data);
-        var before = baseModel.Encoder.Network.NamedState().ToDictionary(s => s.Name, s => s.Parameter.Value);
-        var after = tuned.Encoder.Network.NamedState().ToDictionary(s => s.Name, s => s.Parameter.Value);
+        var before = baseModel.Network.Encoder.Network.NamedState().ToDictionary(s => s.Name, s => s.Parameter.Value);
+        var after = tuned.Network.Encoder.Network.NamedState().ToDictionary(s => s.Name, s => s.Parameter.Value);
         var firstLinear = after.Keys.First(k => k.EndsWith(".weight"));
         CollectionAssert.AreEqual(before[firstLinear], after[firstLinear], "the frozen layer moved");
         var lastLinear = after.Keys.Last(k => k.EndsWith(".weight"));
@@ -190,13 +190,13 @@ public sealed class ArcFaceTrainerTests
     {
         // With multiplier 0 the head never moves: two runs on different data keep identical (initial) head weights,
         // while their encoders differ. With multiplier 1 the heads differ too.
-        ArcFaceTrainerOptions Options(float multiplier) { var o = TestModels.SmallMlp(epochs: 1); o.HeadLearningRateMultiplier = multiplier; return o; }
+        ArcFaceTrainer.Options Options(float multiplier) { var o = TestModels.SmallMlp(epochs: 1); o.HeadLearningRateMultiplier = multiplier; return o; }
         var a = new ArcFaceTrainer(Options(0)).Fit(FashionMnist.Train(600));
         var b = new ArcFaceTrainer(Options(0)).Fit(FashionMnist.Train(1200));
-        CollectionAssert.AreEqual(a.Head.Parameters[0].Value, b.Head.Parameters[0].Value);
+        CollectionAssert.AreEqual(a.Network.Head.Parameters[0].Value, b.Network.Head.Parameters[0].Value);
         CollectionAssert.AreNotEqual(TestModels.Weights(a), TestModels.Weights(b));
         var c = new ArcFaceTrainer(Options(1)).Fit(FashionMnist.Train(600));
-        CollectionAssert.AreNotEqual(a.Head.Parameters[0].Value, c.Head.Parameters[0].Value);
+        CollectionAssert.AreNotEqual(a.Network.Head.Parameters[0].Value, c.Network.Head.Parameters[0].Value);
     }
 
     [TestMethod]
@@ -217,10 +217,10 @@ public sealed class ArcFaceTrainerTests
     [TestMethod]
     public void InvalidOptionsAreRejected()
     {
-        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ArcFaceTrainer(new ArcFaceTrainerOptions { Epochs = 0 }));
-        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ArcFaceTrainer(new ArcFaceTrainerOptions { BatchSize = 1 }));
-        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ArcFaceTrainer(new ArcFaceTrainerOptions { LearningRate = -1 }));
-        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ArcFaceTrainer(new ArcFaceTrainerOptions { Epochs = 2, SoftmaxWarmupEpochs = 2 }));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ArcFaceTrainer(new ArcFaceTrainer.Options { MaxEpoch = 0 }));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ArcFaceTrainer(new ArcFaceTrainer.Options { BatchSize = 1 }));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ArcFaceTrainer(new ArcFaceTrainer.Options { LearningRate = -1 }));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ArcFaceTrainer(new ArcFaceTrainer.Options { MaxEpoch = 2, SoftmaxWarmupEpochs = 2 }));
     }
 
     /// <summary>IProgress that calls back synchronously (Progress&lt;T&gt; posts to the thread pool).</summary>

@@ -19,6 +19,6 @@ public sealed class EveryHeadTrainsTests
         var model = new ArcFaceTrainer(options).Fit(FashionMnist.Train(4000));
         double accuracy = TestModels.Accuracy(model, FashionMnist.Test(1000));
         Assert.IsGreaterThanOrEqualTo(0.70, accuracy, $"{head}: test accuracy {accuracy:F3}");
-        Assert.AreEqual(HeadFactory.Name(head), model.Head.Kind);
+        Assert.AreEqual(HeadFactory.Name(head), model.Network.Head.Kind);
     }
 }

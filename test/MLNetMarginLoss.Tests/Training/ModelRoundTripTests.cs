@@ -1,9 +1,12 @@
-using MLNetMarginLoss.Heads;
+using Microsoft.ML;
 using MLNetMarginLoss.Persistence;
-using MLNetMarginLoss.Training;
 
 namespace MLNetMarginLoss.Tests.Training;
 
+/// <summary>
+/// A model saved with mlContext.Model.Save and read back with <see cref="ArcFaceTransformer.Load"/> (the route to
+/// fine-tuning and inspection) has bit-identical weights, the same class names, history and metrics.
+/// </summary>
 [TestClass]
 public sealed class ModelRoundTripTests
 {
@@ -12,21 +15,25 @@ public sealed class ModelRoundTripTests
     [DataRow(HeadKind.AdaCos)]
     [DataRow(HeadKind.SubCenter)]
     [DataRow(HeadKind.Softmax)]
-    public void SavedModelPredictsIdentically(HeadKind head)
+    public void SavedModelReadsBackBitExactly(HeadKind head)
     {
         string path = Path.Combine(Path.GetTempPath(), $"mlnet-margin-rt-{Guid.NewGuid():N}.zip");
         try
         {
             var model = new ArcFaceTrainer(TestModels.SmallMlp(head, epochs: 1)).Fit(FashionMnist.Train(600), FashionMnist.Test(100));
-            model.Save(path);
-            var loaded = MarginModel.Load(path);
+            TestModels.Save(model, path);
+            var loaded = ArcFaceTransformer.Load(path);
+            CollectionAssert.AreEqual(TestModels.Weights(model), TestModels.Weights(loaded));
+            var buffers = model.Network.Head.Buffers.SelectMany(b => b.Value).ToArray();
+            CollectionAssert.AreEqual(buffers, loaded.Network.Head.Buffers.SelectMany(b => b.Value).ToArray());
             var data = FashionMnist.Test(200);
-            var a = model.Transform(data);
-            var b = loaded.Transform(data);
+            var a = model.Network.Transform(data);
+            var b = loaded.Network.Transform(data);
             CollectionAssert.AreEqual(a.Score, b.Score);
             CollectionAssert.AreEqual(a.Embedding, b.Embedding);
             CollectionAssert.AreEqual(model.ClassNames.ToArray(), loaded.ClassNames.ToArray());
-            Assert.AreEqual(model.Head.Kind, loaded.Head.Kind);
+            Assert.AreEqual(model.Head, loaded.Head);
+            Assert.AreEqual(head, loaded.Head);
             Assert.HasCount(1, loaded.History.Epochs);
             Assert.AreEqual(model.History.Epochs[0].ValidationAccuracy, loaded.History.Epochs[0].ValidationAccuracy);
             Assert.AreEqual(model.Info.Metrics["validationAccuracy"], loaded.Info.Metrics["validationAccuracy"]);
@@ -38,19 +45,20 @@ public sealed class ModelRoundTripTests
     }
 
     [TestMethod]
-    public void CnnModelRoundTripsAndAcceptsFlatRows()
+    public void CnnModelReadsBackBitExactly()
     {
         string path = Path.Combine(Path.GetTempPath(), $"mlnet-margin-rt-{Guid.NewGuid():N}.zip");
         try
         {
             var options = TestModels.SmallMlp(epochs: 1);
-            options.Encoder = new MLNetMarginLoss.Encoders.EncoderSpec { Kind = MLNetMarginLoss.Encoders.EncoderKind.Cnn, EmbeddingSize = 16 };
+            options.Encoder = new EncoderSpec { Kind = EncoderKind.Cnn, EmbeddingSize = 16 };
             var model = new ArcFaceTrainer(options).Fit(FashionMnist.Train(300));
-            model.Save(path);
-            var loaded = MarginModel.Load(path);
+            TestModels.Save(model, path);
+            var loaded = ArcFaceTransformer.Load(path);
+            Assert.AreEqual(model.Encoder.InputShape, loaded.Encoder.InputShape);
+            CollectionAssert.AreEqual(TestModels.Weights(model), TestModels.Weights(loaded));
             var data = FashionMnist.Test(20);
-            var flat = new MLNetMarginLoss.Data.Dataset(data.Features, MLNetMarginLoss.Engine.TensorShape.Vector(784));
-            CollectionAssert.AreEqual(model.Transform(data).Score, loaded.Transform(flat).Score);
+            CollectionAssert.AreEqual(model.Network.Transform(data).Score, loaded.Network.Transform(data).Score);
         }
         finally
         {
@@ -59,18 +67,27 @@ public sealed class ModelRoundTripTests
     }
 
     [TestMethod]
-    public void ArchiveThatIsNotAModelIsRefused()
+    public void ZipThatIsNotAModelOfThisLibraryIsRefused()
     {
         string path = Path.Combine(Path.GetTempPath(), $"mlnet-margin-rt-{Guid.NewGuid():N}.zip");
         try
         {
-            ModelArchive.Save(path, new System.Text.Json.Nodes.JsonObject { ["kind"] = "something-else" }, []);
-            var ex = Assert.ThrowsExactly<ModelFormatException>(() => MarginModel.Load(path));
-            StringAssert.Contains(ex.Message, "not a model");
+            var ml = new Microsoft.ML.MLContext(0);
+            var data = ml.Data.LoadFromEnumerable(new[] { new { X = 1f } }.Select(r => new Row { X = r.X }));
+            var foreign = ml.Transforms.CopyColumns("Y", "X").Fit(data);
+            ml.Model.Save(foreign, data.Schema, path);
+            var ex = Assert.ThrowsExactly<ModelFormatException>(() => ArcFaceTransformer.Load(path));
+            StringAssert.Contains(ex.Message, path);
+            StringAssert.Contains(ex.Message, "holds no ONNX model");
         }
         finally
         {
             File.Delete(path);
         }
+    }
+
+    private sealed class Row
+    {
+        public float X { get; set; }
     }
 }
