@@ -28,8 +28,14 @@ internal static class OnnxModelReader
         {
             throw new ModelFormatException(path, $"it cannot be read ({e.Message}).");
         }
-        if (bytes.Length >= 4 && bytes[0] == 'P' && bytes[1] == 'K') bytes = FindOnnxInZip(path, bytes);
-        return Read(path, bytes, out metadata);
+        return ReadBytes(path, bytes, out metadata);
+    }
+
+    /// <summary>Reads the network from the bytes of an ML.NET .zip or an .onnx file; <paramref name="source"/> names them in errors.</summary>
+    public static TrainedNetwork ReadBytes(string source, byte[] bytes, out IReadOnlyDictionary<string, string> metadata)
+    {
+        if (bytes.Length >= 4 && bytes[0] == 'P' && bytes[1] == 'K') bytes = FindOnnxInZip(source, bytes);
+        return Read(source, bytes, out metadata);
     }
 
     /// <summary>Parses ONNX bytes and rebuilds the network; <paramref name="source"/> names them in errors.</summary>

@@ -1,4 +1,4 @@
-namespace MLNetMarginLoss.Persistence;
+namespace MLNetMarginLoss;
 
 /// <summary>
 /// The one exception a model file or a safetensors buffer raises when it cannot be read: truncated, corrupt,
