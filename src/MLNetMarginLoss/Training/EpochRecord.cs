@@ -12,6 +12,12 @@ public sealed record EpochRecord
     /// <summary>Training accuracy (arg-max of the margin logits, so a little pessimistic).</summary>
     public double TrainAccuracy { get; init; }
 
+    /// <summary>
+    /// Mean training-batch loss of the inference logits (softmax of s·cos θ, no margin): the same definition as
+    /// <see cref="ValidationLoss"/>, so the two compare like with like. Null in records that did not measure it.
+    /// </summary>
+    public double? TrainLossWithoutMargin { get; init; }
+
     /// <summary>Validation loss (softmax of s·cos θ, no margin), when validation data was given.</summary>
     public double? ValidationLoss { get; init; }
 

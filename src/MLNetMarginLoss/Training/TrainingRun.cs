@@ -29,6 +29,7 @@ internal sealed class TrainingRun
     private readonly Optimizer _optimizer;
     private readonly LearningRateSchedule _schedule;
     private readonly SoftmaxCrossEntropy _loss = new();
+    private readonly SoftmaxCrossEntropy _inferenceLoss = new();
     private readonly TrainingHistory _history = new();
     private readonly TrainingCheckpoint? _checkpoint;
     private int[] _activeRows;
@@ -135,7 +136,7 @@ internal sealed class TrainingRun
 
         var feeder = new BatchFeeder(_train, _options.BatchSize);
         int batches = BatchCount;
-        double lossSum = 0;
+        double lossSum = 0, inferenceLossSum = 0;
         long correct = 0, seen = 0;
         double lr = _options.LearningRate;
         var epochClock = Stopwatch.StartNew();
@@ -150,6 +151,7 @@ internal sealed class TrainingRun
             var embeddings = _encoder.Forward(x, training: true);
             var logits = _head.Forward(embeddings, labels, training: true);
             double loss = _loss.Forward(logits, labels) + (margin ? _head.AuxiliaryLoss : 0);
+            inferenceLossSum += _inferenceLoss.Forward(_head.Predict(embeddings), labels) * count;
             lr = _schedule.GetLearningRate(epoch, b, batches);
             if (!double.IsFinite(loss))
                 throw new TrainingDivergedException(epoch, b, loss, lr,
@@ -180,6 +182,7 @@ internal sealed class TrainingRun
         {
             Epoch = epoch,
             TrainLoss = seen == 0 ? double.NaN : lossSum / seen,
+            TrainLossWithoutMargin = seen == 0 ? double.NaN : inferenceLossSum / seen,
             TrainAccuracy = seen == 0 ? double.NaN : (double)correct / seen,
             LearningRate = lr,
             Seconds = seconds,

@@ -10,6 +10,20 @@ namespace MLNetMarginLoss.Tests.Training;
 public sealed class ArcFaceTrainerTests
 {
     [TestMethod]
+    public void TrainingLossWithoutMarginComparesWithTheValidationLoss()
+    {
+        // NormSoftmax has no margin: its training objective is the inference loss itself.
+        var plain = new ArcFaceTrainer(TestModels.SmallMlp(HeadKind.NormSoftmax, epochs: 1, headOptions: new HeadOptions { Scale = 16 })).Fit(FashionMnist.Train(600));
+        var p = plain.History.Epochs[0];
+        Assert.AreEqual(p.TrainLoss, p.TrainLossWithoutMargin!.Value, 1e-9);
+        // ArcFace's margin makes the objective larger than the loss of the same logits without it.
+        var arc = new ArcFaceTrainer(TestModels.SmallMlp(epochs: 1)).Fit(FashionMnist.Train(600), FashionMnist.Test(200));
+        var a = arc.History.Epochs[0];
+        Assert.IsLessThan(a.TrainLoss, a.TrainLossWithoutMargin!.Value);
+        Assert.IsTrue(double.IsFinite(a.TrainLossWithoutMargin.Value) && a.TrainLossWithoutMargin > 0);
+    }
+
+    [TestMethod]
     public void MlpWithArcFaceLearnsFashionMnist()
     {
         // Issue 2's end-to-end check: the benchmark MLP (784-512-256-128) + ArcFace (s=30, m=0.5), Adam 1e-3.
