@@ -3,7 +3,7 @@ using MLNetMarginLoss.Engine.Kernels;
 namespace MLNetMarginLoss.Benchmarks;
 
 /// <summary>Random operands for a <see cref="GemmShape"/>, allocated once.</summary>
-public sealed class GemmData
+internal sealed class GemmData
 {
     private readonly GemmShape _s;
     private readonly float[] _a, _b, _c;

@@ -7,7 +7,7 @@ namespace MLNetMarginLoss.Encoders;
 /// A network that maps input samples to embeddings (not normalised; heads and the embedding extractor
 /// normalise). Built from an <see cref="EncoderSpec"/> by <see cref="Build"/>.
 /// </summary>
-public sealed class Encoder
+internal sealed class Encoder
 {
     private Encoder(EncoderSpec spec, Sequential network)
     {

@@ -25,13 +25,13 @@ public sealed class ComputeContext : IDisposable
     public static ComputeContext Default => LazyDefault.Value;
 
     /// <summary>The matrix-multiply implementation.</summary>
-    public IGemm Gemm { get; }
+    internal IGemm Gemm { get; }
 
     /// <summary>The provider actually in use (never <see cref="GemmProvider.Auto"/>).</summary>
     public GemmProvider Provider { get; }
 
     /// <summary>Threads for element-wise and convolution kernels.</summary>
-    public WorkerPool Pool { get; }
+    internal WorkerPool Pool { get; }
 
     /// <summary>Number of threads kernels use.</summary>
     public int DegreeOfParallelism => Pool.DegreeOfParallelism;

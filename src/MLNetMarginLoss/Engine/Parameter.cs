@@ -4,7 +4,7 @@ namespace MLNetMarginLoss.Engine;
 /// A trainable array and its gradient. Layers write <see cref="Gradient"/> in <c>Backward</c>
 /// (overwriting, not accumulating); optimizers read it and update <see cref="Value"/>.
 /// </summary>
-public sealed class Parameter
+internal sealed class Parameter
 {
     /// <summary>Creates a zero-initialised parameter with the given dimensions (PyTorch layout, e.g. [out, in]).</summary>
     public Parameter(string name, params int[] dims)

@@ -5,7 +5,7 @@ namespace MLNetMarginLoss.Engine;
 /// <see cref="Shape"/> each. The buffer can be larger than the data (it is reused across batches of
 /// different sizes without reallocating); only the first <see cref="Length"/> floats are meaningful.
 /// </summary>
-public sealed class Tensor
+internal sealed class Tensor
 {
     private float[] _data;
 

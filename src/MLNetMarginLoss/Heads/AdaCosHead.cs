@@ -13,7 +13,7 @@ namespace MLNetMarginLoss.Heads;
 /// non-training forward passes. Initial s = <see cref="HeadOptions.Scale"/> or
 /// <see cref="HeadDefaults.DefaultScale"/> (√2·ln(C − 1), floored at 4 since it is 0 for C = 2).
 /// </summary>
-public sealed class AdaCosHead : CosineMarginHead
+internal sealed class AdaCosHead : CosineMarginHead
 {
     private readonly Parameter _scale = new("scale", 1);
     private double[] _targetAngles = [];

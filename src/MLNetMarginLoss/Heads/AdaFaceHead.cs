@@ -13,7 +13,7 @@ namespace MLNetMarginLoss.Heads;
 /// the buffers <c>batch_mean</c>, <c>batch_std</c>, constants in backward. Cosines are clamped with ε = 0.001.
 /// Defaults: m = 0.4 (range [0, 1)), h = 0.333, s = <see cref="HeadDefaults.DefaultScale"/>, K = 1.
 /// </summary>
-public sealed class AdaFaceHead : CosineMarginHead
+internal sealed class AdaFaceHead : CosineMarginHead
 {
     private const double Eps = 1e-3;
     private const float InitialMean = 20, InitialStd = 100;

@@ -8,7 +8,7 @@ namespace MLNetMarginLoss.Heads;
 /// straight-through with <see cref="HeadOptions.StraightThrough"/>.
 /// Defaults: m = 0.5 rad (valid range [0, π/2)), s = <see cref="HeadDefaults.DefaultScale"/>, K = 1, no easy margin.
 /// </summary>
-public class ArcFaceHead : CosineMarginHead
+internal class ArcFaceHead : CosineMarginHead
 {
     /// <summary>Creates the head; scale, margin, sub-centres, easy margin and straight-through apply.</summary>
     public ArcFaceHead(int embeddingSize, int classCount, HeadOptions? options = null)

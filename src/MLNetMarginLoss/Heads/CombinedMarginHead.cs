@@ -12,7 +12,7 @@ namespace MLNetMarginLoss.Heads;
 /// <see cref="HeadOptions.Margin"/> stands for m2 when <see cref="HeadOptions.M2"/> is not given.
 /// s = <see cref="HeadDefaults.DefaultScale"/>, K = 1.
 /// </summary>
-public sealed class CombinedMarginHead : CosineMarginHead
+internal sealed class CombinedMarginHead : CosineMarginHead
 {
     private readonly double _fallbackCosine;   // cos θ*, or −∞ when m1·π + m2 ≤ π (never falls back)
 

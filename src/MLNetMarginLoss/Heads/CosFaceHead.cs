@@ -4,7 +4,7 @@ namespace MLNetMarginLoss.Heads;
 /// CosFace / AM-Softmax (large-margin cosine loss): target logit s·(cos θ_y − m), non-targets s·cos θ_j.
 /// Defaults: m = 0.35 (valid range [0, 1)), s = <see cref="HeadDefaults.DefaultScale"/>, K = 1.
 /// </summary>
-public sealed class CosFaceHead : CosineMarginHead
+internal sealed class CosFaceHead : CosineMarginHead
 {
     /// <summary>Creates the head; <see cref="HeadOptions.Scale"/>, <see cref="HeadOptions.Margin"/> and <see cref="HeadOptions.SubCenters"/> apply.</summary>
     public CosFaceHead(int embeddingSize, int classCount, HeadOptions? options = null)

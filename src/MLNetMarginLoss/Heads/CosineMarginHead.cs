@@ -21,7 +21,7 @@ namespace MLNetMarginLoss.Heads;
 /// <para>Predict(x) = s·cos θ (max over sub-centres): no labels, no margin.</para>
 /// All buffers are owned and reused: nothing is allocated once the largest batch has been seen.
 /// </summary>
-public abstract class CosineMarginHead : MarginHead
+internal abstract class CosineMarginHead : MarginHead
 {
     /// <summary>The norm below which a vector is divided by this floor instead of its norm (as <c>F.normalize</c>).</summary>
     protected const float NormFloor = 1e-12f;

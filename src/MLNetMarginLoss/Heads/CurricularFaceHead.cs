@@ -11,7 +11,7 @@ namespace MLNetMarginLoss.Heads;
 /// model), a constant in backward: ∂/∂cos θ_j of a hard non-target is t + 2·cos θ_j.
 /// Defaults: m = 0.5 rad (range [0, π/2)), s = <see cref="HeadDefaults.DefaultScale"/>, K = 1.
 /// </summary>
-public sealed class CurricularFaceHead : CosineMarginHead
+internal sealed class CurricularFaceHead : CosineMarginHead
 {
     private readonly Parameter _t = new("t", 1);
     private double[] _thresholds = [];

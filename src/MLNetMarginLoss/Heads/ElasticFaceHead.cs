@@ -11,7 +11,7 @@ namespace MLNetMarginLoss.Heads;
 /// s·(cos θ_y − m_i). Non-targets s·cos θ_j. The sampled margins are constants in backward.
 /// Defaults: m = 0.5 (Arc, range [0, π/2)) or 0.35 (Cos, range [0, 1)), σ = 0.05, s = <see cref="HeadDefaults.DefaultScale"/>.
 /// </summary>
-public sealed class ElasticFaceHead : CosineMarginHead
+internal sealed class ElasticFaceHead : CosineMarginHead
 {
     private SeededRandom _random = new(0x5EED);
     private double[] _margins = [];

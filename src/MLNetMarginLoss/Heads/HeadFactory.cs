@@ -5,7 +5,7 @@ namespace MLNetMarginLoss.Heads;
 /// and in model files. A saved model stores <see cref="MarginHead.Kind"/>, <see cref="MarginHead.GetOptions"/>
 /// and the parameter and buffer values; <see cref="Create(string, int, int, HeadOptions?)"/> rebuilds the head.
 /// </summary>
-public static class HeadFactory
+internal static class HeadFactory
 {
     private static readonly (HeadKind Kind, string Name)[] Table =
     [

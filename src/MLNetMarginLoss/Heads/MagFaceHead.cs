@@ -12,7 +12,7 @@ namespace MLNetMarginLoss.Heads;
 /// Note that l_a, u_a are in the units of the encoder's raw output; below l_a the margin is l_m and the
 /// regulariser gives no gradient, so set them to the norms your encoder produces.
 /// </summary>
-public sealed class MagFaceHead : CosineMarginHead
+internal sealed class MagFaceHead : CosineMarginHead
 {
     private double _auxiliaryLoss;
 

@@ -12,7 +12,7 @@ namespace MLNetMarginLoss.Heads;
 /// cosine heads); Score = softmax of these logits.
 /// </para>
 /// </summary>
-public abstract class MarginHead
+internal abstract class MarginHead
 {
     /// <summary>Creates a head for <paramref name="embeddingSize"/>-dimensional embeddings and <paramref name="classCount"/> classes.</summary>
     protected MarginHead(int embeddingSize, int classCount)

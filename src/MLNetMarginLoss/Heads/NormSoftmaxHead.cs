@@ -4,7 +4,7 @@ namespace MLNetMarginLoss.Heads;
 /// Normalised softmax (ArcMarginProduct without margin): every logit is s·cos θ_j, the target included.
 /// Defaults: s = <see cref="HeadDefaults.DefaultScale"/> (√2·ln(C − 1), at least 4), K = 1 centre per class.
 /// </summary>
-public sealed class NormSoftmaxHead : CosineMarginHead
+internal sealed class NormSoftmaxHead : CosineMarginHead
 {
     /// <summary>Creates the head; <see cref="HeadOptions.Scale"/> and <see cref="HeadOptions.SubCenters"/> apply.</summary>
     public NormSoftmaxHead(int embeddingSize, int classCount, HeadOptions? options = null)

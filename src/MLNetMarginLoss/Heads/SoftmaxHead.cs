@@ -9,7 +9,7 @@ namespace MLNetMarginLoss.Heads;
 /// normalisation, no scale and no margin. Labels are checked but do not change the logits, so
 /// <see cref="Predict"/> returns the same logits as <see cref="Forward"/>.
 /// </summary>
-public sealed class SoftmaxHead : MarginHead
+internal sealed class SoftmaxHead : MarginHead
 {
     private readonly Tensor _logits = new(0, TensorShape.Vector(1));
     private readonly Tensor _predict = new(0, TensorShape.Vector(1));

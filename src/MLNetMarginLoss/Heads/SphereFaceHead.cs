@@ -20,7 +20,7 @@ namespace MLNetMarginLoss.Heads;
 /// </para>
 /// Defaults: m = 4 (valid 1–10, integer), s = <see cref="HeadDefaults.DefaultScale"/>, K = 1.
 /// </summary>
-public sealed class SphereFaceHead : CosineMarginHead
+internal sealed class SphereFaceHead : CosineMarginHead
 {
     private readonly Parameter _iteration = new("iteration", 1);
     private double _lambda;

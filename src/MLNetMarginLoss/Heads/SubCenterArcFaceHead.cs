@@ -10,7 +10,7 @@ namespace MLNetMarginLoss.Heads;
 /// which a trainer may drop before continuing (the paper's second stage).
 /// Defaults: K = 3, m = 0.5 rad, s = <see cref="HeadDefaults.DefaultScale"/>, drop threshold 75°.
 /// </summary>
-public sealed class SubCenterArcFaceHead : ArcFaceHead
+internal sealed class SubCenterArcFaceHead : ArcFaceHead
 {
     /// <summary>Creates the head; the ArcFace options, <see cref="HeadOptions.SubCenters"/> and <see cref="HeadOptions.DropThresholdDegrees"/> apply.</summary>
     public SubCenterArcFaceHead(int embeddingSize, int classCount, HeadOptions? options = null)

@@ -15,7 +15,7 @@ namespace MLNetMarginLoss.Persistence;
 /// so a failed save leaves any previous file untouched. <see cref="Load(string)"/> refuses truncated, corrupt,
 /// foreign or newer-format files with <see cref="ModelFormatException"/> and nothing else.
 /// </summary>
-public static class ModelArchive
+internal static class ModelArchive
 {
     /// <summary>The format version this library writes and the newest it reads.</summary>
     public const int CurrentFormatVersion = 1;

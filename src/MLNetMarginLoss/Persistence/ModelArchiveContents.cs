@@ -7,7 +7,7 @@ namespace MLNetMarginLoss.Persistence;
 /// What <see cref="ModelArchive.Load(string)"/> read: the caller's manifest payload and the named tensors.
 /// Deconstructs as <c>var (manifest, tensors) = ModelArchive.Load(path);</c>.
 /// </summary>
-public sealed class ModelArchiveContents
+internal sealed class ModelArchiveContents
 {
     internal ModelArchiveContents(string source, JsonObject manifest, IReadOnlyDictionary<string, (int[] Shape, float[] Data)> tensors,
         int formatVersion, string libraryVersion, IReadOnlyDictionary<string, string> weightsMetadata)

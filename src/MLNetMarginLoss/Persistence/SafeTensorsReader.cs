@@ -11,7 +11,7 @@ namespace MLNetMarginLoss.Persistence;
 /// non-overlapping and cover the data block exactly. Any violation raises <see cref="ModelFormatException"/>;
 /// no allocation is larger than the buffer itself.
 /// </summary>
-public static class SafeTensorsReader
+internal static class SafeTensorsReader
 {
     /// <summary>The largest header accepted (the reference implementation's limit, 100 MB).</summary>
     public const long MaxHeaderBytes = 100_000_000;

@@ -10,7 +10,7 @@ namespace MLNetMarginLoss.Persistence;
 /// <c>{"__metadata__": {...}, name: {"dtype": "F32", "shape": [...], "data_offsets": [begin, end]}, ...}</c>
 /// padded with spaces to a multiple of 8 bytes, then the raw little-endian data, tensors back to back in the order given.
 /// </summary>
-public static class SafeTensorsWriter
+internal static class SafeTensorsWriter
 {
     /// <summary>The key of the string-to-string metadata map in the header.</summary>
     public const string MetadataKey = "__metadata__";

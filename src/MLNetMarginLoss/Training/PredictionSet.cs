@@ -7,7 +7,7 @@ namespace MLNetMarginLoss.Training;
 /// transformer adds them: <c>Score</c> (class probabilities), <c>PredictedLabel</c> and <c>Embedding</c>
 /// (L2-normalised). None of them depends on the input's label column.
 /// </summary>
-public sealed class PredictionSet
+internal sealed class PredictionSet
 {
     internal PredictionSet(Dataset input, IReadOnlyList<string> classNames, float[] score, int[] predictedLabel, float[] embedding, int embeddingSize)
     {

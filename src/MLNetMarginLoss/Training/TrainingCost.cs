@@ -10,7 +10,7 @@ namespace MLNetMarginLoss.Training;
 /// gradient of every dense and convolution layer, plus the head's cosine GEMM), for reporting GFLOP/s.
 /// Element-wise work (activations, pooling, normalisation) is not counted.
 /// </summary>
-public static class TrainingCost
+internal static class TrainingCost
 {
     /// <summary>FLOPs per training sample (2 per multiply-add; 3 GEMMs per layer, 2 for the first, which needs no input gradient).</summary>
     public static double FlopsPerSample(Encoder encoder, MarginHead head)

@@ -5,7 +5,7 @@ namespace MLNetMarginLoss.Engine.Kernels;
 /// kernel <see cref="KernelHeight"/>×<see cref="KernelWidth"/>, <see cref="Stride"/>, zero <see cref="Padding"/>,
 /// output <see cref="OutputHeight"/>×<see cref="OutputWidth"/> = ⌊(H + 2·pad − k) / stride⌋ + 1, as in PyTorch.
 /// </summary>
-public readonly record struct ConvolutionGeometry
+internal readonly record struct ConvolutionGeometry
 {
     /// <summary>Computes the geometry; throws when the padded input is smaller than the kernel.</summary>
     public ConvolutionGeometry(TensorShape input, int kernelHeight, int kernelWidth, int stride, int padding)

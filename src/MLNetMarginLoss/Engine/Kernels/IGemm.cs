@@ -7,7 +7,7 @@ namespace MLNetMarginLoss.Engine.Kernels;
 /// matrices as stored (before transposition), exactly as in CBLAS with <c>CblasRowMajor</c>.
 /// This is the one seam every dense layer goes through; a GPU backend replaces the implementation.
 /// </summary>
-public interface IGemm
+internal interface IGemm
 {
     /// <summary>A short name for logs and benchmarks ("openblas", "managed", "reference").</summary>
     string Name { get; }

@@ -12,7 +12,7 @@ namespace MLNetMarginLoss.Engine.Kernels;
 /// Both kernels work on one input channel so callers can parallelise over (sample, channel) pairs.
 /// The stride-1 case copies and adds whole contiguous row segments (vectorised).
 /// </summary>
-public static class Im2Col
+internal static class Im2Col
 {
     /// <summary>
     /// Writes the kh·kw column-matrix rows of input channel <paramref name="channel"/> of one sample.

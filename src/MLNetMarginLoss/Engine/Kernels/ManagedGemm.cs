@@ -16,7 +16,7 @@ namespace MLNetMarginLoss.Engine.Kernels;
 /// As in BLAS, alpha = 0 (or k = 0) only scales C by beta and does not read A or B.
 /// Steady-state calls allocate nothing: the parallel work item is reused and the packing buffers are per thread.
 /// </summary>
-public sealed unsafe class ManagedGemm : IGemm
+internal sealed unsafe class ManagedGemm : IGemm
 {
     /// <summary>Products with fewer multiply-adds than this take the unpacked single-threaded path.</summary>
     internal const long SmallProductLimit = 32 * 1024;

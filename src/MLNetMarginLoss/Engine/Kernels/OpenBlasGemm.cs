@@ -7,7 +7,7 @@ namespace MLNetMarginLoss.Engine.Kernels;
 /// <c>cblas_sgemm</c> from OpenBLAS, loaded at run time with <see cref="NativeLibrary.TryLoad(string, out IntPtr)"/>.
 /// On Debian the library comes from the <c>libopenblas0-pthread</c> package.
 /// </summary>
-public sealed unsafe class OpenBlasGemm : IGemm
+internal sealed unsafe class OpenBlasGemm : IGemm
 {
     private static readonly string[] Candidates =
     [

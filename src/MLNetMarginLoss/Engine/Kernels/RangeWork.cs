@@ -6,7 +6,7 @@ namespace MLNetMarginLoss.Engine.Kernels;
 /// <see cref="Run"/>, so one instance is allocated per kernel and reused (dispatching allocates nothing).
 /// Ranges are fixed by the item count and the thread count, so results are deterministic.
 /// </summary>
-public abstract class RangeWork : IParallelWork
+internal abstract class RangeWork : IParallelWork
 {
     private int _count;
 

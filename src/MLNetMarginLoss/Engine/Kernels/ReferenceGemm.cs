@@ -3,7 +3,7 @@ namespace MLNetMarginLoss.Engine.Kernels;
 /// <summary>
 /// The textbook triple loop, accumulated in double. Slow; it is the oracle the fast providers are tested against.
 /// </summary>
-public sealed class ReferenceGemm : IGemm
+internal sealed class ReferenceGemm : IGemm
 {
     /// <summary>The shared instance.</summary>
     public static readonly ReferenceGemm Instance = new();

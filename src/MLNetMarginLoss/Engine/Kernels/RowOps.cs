@@ -3,7 +3,7 @@ using System.Numerics.Tensors;
 namespace MLNetMarginLoss.Engine.Kernels;
 
 /// <summary>Row-wise kernels over row-major blocks: softmax, L2 normalisation, arg-max.</summary>
-public static class RowOps
+internal static class RowOps
 {
     /// <summary>Replaces each row of <paramref name="block"/> (rows of <paramref name="width"/>) by its softmax.</summary>
     public static void SoftmaxInPlace(Span<float> block, int width)

@@ -5,7 +5,7 @@ namespace MLNetMarginLoss.Engine.Kernels;
 /// Implementations are allocated once and reused, so dispatching work allocates nothing.
 /// Chunks must write disjoint outputs; results then do not depend on which thread ran which chunk.
 /// </summary>
-public interface IParallelWork
+internal interface IParallelWork
 {
     /// <summary>Runs chunk <paramref name="chunk"/> of <paramref name="chunkCount"/>.</summary>
     void Execute(int chunk, int chunkCount);
@@ -16,7 +16,7 @@ public interface IParallelWork
 /// calling thread and returns when all are done. Nested calls (from inside a chunk) and calls that find
 /// the pool busy run inline on the calling thread, so kernels can call kernels safely.
 /// </summary>
-public sealed class WorkerPool : IDisposable
+internal sealed class WorkerPool : IDisposable
 {
     [ThreadStatic] private static bool t_insideWork;
 

@@ -6,7 +6,7 @@ namespace MLNetMarginLoss.Engine.Layers;
 /// Average pooling over kernel×kernel windows of each channel (no padding, floor mode). Every window has
 /// kernel² elements, so the divisor is always kernel² (PyTorch's result without padding).
 /// </summary>
-public sealed class AvgPool2d : Pool2d
+internal sealed class AvgPool2d : Pool2d
 {
     private readonly Tensor _output = new(0, TensorShape.Vector(1));
     private readonly Tensor _inputGradient = new(0, TensorShape.Vector(1));

@@ -11,7 +11,7 @@ namespace MLNetMarginLoss.Engine.Layers;
 /// At inference the running statistics are used. Parameters "weight" (γ, init 1) and "bias" (β, init 0) are
 /// exempt from weight decay; buffers "running_mean" (init 0) and "running_var" (init 1).
 /// </summary>
-public abstract class BatchNorm : Layer
+internal abstract class BatchNorm : Layer
 {
     private readonly Tensor _output = new(0, TensorShape.Vector(1));
     private readonly Tensor _inputGradient = new(0, TensorShape.Vector(1));

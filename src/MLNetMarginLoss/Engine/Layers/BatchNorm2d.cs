@@ -4,7 +4,7 @@ namespace MLNetMarginLoss.Engine.Layers;
 /// Batch normalisation of image channels: samples of shape (C, H, W), statistics per channel over the batch and
 /// all H·W positions. See <see cref="BatchNorm"/> for the arithmetic.
 /// </summary>
-public sealed class BatchNorm2d : BatchNorm
+internal sealed class BatchNorm2d : BatchNorm
 {
     /// <summary>Creates the layer for <paramref name="channels"/> channels.</summary>
     public BatchNorm2d(int channels, double momentum = 0.1, double epsilon = 1e-5) : base(channels, momentum, epsilon) { }

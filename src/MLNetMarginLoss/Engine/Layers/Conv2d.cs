@@ -21,7 +21,7 @@ namespace MLNetMarginLoss.Engine.Layers;
 /// count. With OpenBLAS the chunks run one after another, each step parallelised separately.
 /// </para>
 /// </summary>
-public sealed class Conv2d : Layer
+internal sealed class Conv2d : Layer
 {
     /// <summary>
     /// Columns (samples · OH · OW) a chunk aims for, so that GEMMs are large. Measured on the seed CNN's conv2

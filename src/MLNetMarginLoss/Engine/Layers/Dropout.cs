@@ -9,7 +9,7 @@ namespace MLNetMarginLoss.Engine.Layers;
 /// forked from the one given to <see cref="Initialize"/>, so a network initialised with the same seed draws the
 /// same masks. Backward multiplies by the mask of the last training forward.
 /// </summary>
-public sealed class Dropout : Layer
+internal sealed class Dropout : Layer
 {
     private readonly Tensor _output = new(0, TensorShape.Vector(1));
     private readonly Tensor _inputGradient = new(0, TensorShape.Vector(1));

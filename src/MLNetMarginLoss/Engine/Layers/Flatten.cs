@@ -1,7 +1,7 @@
 namespace MLNetMarginLoss.Engine.Layers;
 
 /// <summary>Views each (C,H,W) sample as a flat vector of C·H·W floats. No data is copied.</summary>
-public sealed class Flatten : Layer
+internal sealed class Flatten : Layer
 {
     private TensorShape _inputShape;
     private Tensor? _view;

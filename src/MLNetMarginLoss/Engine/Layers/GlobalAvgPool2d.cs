@@ -6,7 +6,7 @@ namespace MLNetMarginLoss.Engine.Layers;
 /// Averages each channel over all positions: (C, H, W) → a vector of C (PyTorch's AdaptiveAvgPool2d(1) followed
 /// by a flatten). Backward spreads each channel's gradient evenly over its H·W positions.
 /// </summary>
-public sealed class GlobalAvgPool2d : Layer
+internal sealed class GlobalAvgPool2d : Layer
 {
     private readonly Tensor _output = new(0, TensorShape.Vector(1));
     private readonly Tensor _inputGradient = new(0, TensorShape.Vector(1));

@@ -10,7 +10,7 @@ namespace MLNetMarginLoss.Engine.Layers;
 /// (skipped, returning an empty tensor, when <see cref="RequiresInputGradient"/> is false).
 /// </para>
 /// </summary>
-public abstract class Layer
+internal abstract class Layer
 {
     private ComputeContext _context = ComputeContext.Default;
 

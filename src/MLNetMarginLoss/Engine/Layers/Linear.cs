@@ -5,7 +5,7 @@ namespace MLNetMarginLoss.Engine.Layers;
 /// Accepts any input shape and treats each sample as a flat vector of <see cref="InFeatures"/> floats.
 /// Initialisation follows PyTorch: U(−1/√in, 1/√in) for weight and bias.
 /// </summary>
-public sealed class Linear : Layer
+internal sealed class Linear : Layer
 {
     private readonly Tensor _output = new(0, TensorShape.Vector(1));
     private readonly Tensor _inputGradient = new(0, TensorShape.Vector(1));

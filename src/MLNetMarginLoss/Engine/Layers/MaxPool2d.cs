@@ -9,7 +9,7 @@ namespace MLNetMarginLoss.Engine.Layers;
 /// Forward records the position of each window's maximum (the first one on ties; a NaN wins, as in PyTorch) and
 /// backward routes each output gradient to that position.
 /// </summary>
-public sealed class MaxPool2d : Pool2d
+internal sealed class MaxPool2d : Pool2d
 {
     private readonly Tensor _output = new(0, TensorShape.Vector(1));
     private readonly Tensor _inputGradient = new(0, TensorShape.Vector(1));

@@ -6,7 +6,7 @@ namespace MLNetMarginLoss.Engine.Layers;
 /// to 0.25 as in PyTorch. Marked <see cref="Parameter.NoWeightDecay"/>: PyTorch's documentation advises against
 /// decaying it.
 /// </summary>
-public sealed class PReLU : Layer
+internal sealed class PReLU : Layer
 {
     private readonly Tensor _output = new(0, TensorShape.Vector(1));
     private readonly Tensor _inputGradient = new(0, TensorShape.Vector(1));

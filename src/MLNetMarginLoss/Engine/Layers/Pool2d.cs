@@ -6,7 +6,7 @@ namespace MLNetMarginLoss.Engine.Layers;
 /// What the 2-D pooling layers share: a square window, a stride (the window size by default), no padding,
 /// floor mode, and the output shape that follows (channels kept, spatial size reduced).
 /// </summary>
-public abstract class Pool2d : Layer
+internal abstract class Pool2d : Layer
 {
     /// <summary>Creates a pooling layer; <paramref name="stride"/> defaults to the kernel size.</summary>
     protected Pool2d(int kernelSize, int? stride)

@@ -8,7 +8,7 @@ namespace MLNetMarginLoss.Engine.Layers;
 /// Rectified linear unit, max(0, x), element-wise. Backward passes the gradient where the output is positive.
 /// Large tensors are split into fixed blocks over the worker pool (element-wise, so the split never changes results).
 /// </summary>
-public sealed class ReLU : Layer
+internal sealed class ReLU : Layer
 {
     private readonly Tensor _output = new(0, TensorShape.Vector(1));
     private readonly Tensor _inputGradient = new(0, TensorShape.Vector(1));

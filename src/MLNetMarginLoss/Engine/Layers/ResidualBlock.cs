@@ -9,7 +9,7 @@ namespace MLNetMarginLoss.Engine.Layers;
 /// common PyTorch implementation: conv1, bn1, conv2, bn2, shortcut (shortcut.0 the 1×1 convolution, shortcut.1
 /// its batch norm).
 /// </summary>
-public sealed class ResidualBlock : Layer
+internal sealed class ResidualBlock : Layer
 {
     private readonly Tensor _output = new(0, TensorShape.Vector(1));
     private readonly Tensor _sumGradient = new(0, TensorShape.Vector(1));

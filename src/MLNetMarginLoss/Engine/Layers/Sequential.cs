@@ -1,7 +1,7 @@
 namespace MLNetMarginLoss.Engine.Layers;
 
 /// <summary>Runs layers one after another; children are named "0", "1", … as in PyTorch.</summary>
-public sealed class Sequential : Layer
+internal sealed class Sequential : Layer
 {
     private readonly List<Layer> _layers;
     private readonly (string, Layer)[] _children;

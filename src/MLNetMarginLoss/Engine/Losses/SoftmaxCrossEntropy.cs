@@ -6,7 +6,7 @@ namespace MLNetMarginLoss.Engine.Losses;
 /// Mean softmax cross-entropy over a batch of logits, computed with log-sum-exp, and its gradient
 /// (softmax − one-hot) / N. Owns its gradient buffer; nothing is allocated per call once warmed up.
 /// </summary>
-public sealed class SoftmaxCrossEntropy
+internal sealed class SoftmaxCrossEntropy
 {
     private readonly Tensor _gradient = new(0, TensorShape.Vector(1));
 

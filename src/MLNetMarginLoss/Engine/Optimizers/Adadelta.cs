@@ -14,7 +14,7 @@ namespace MLNetMarginLoss.Engine.Optimizers;
 /// p = p − lr·Δ
 /// </code>
 /// </summary>
-public sealed class Adadelta : Optimizer
+internal sealed class Adadelta : Optimizer
 {
     /// <summary>Creates an Adadelta optimizer.</summary>
     /// <param name="groups">Parameter groups.</param>

@@ -10,7 +10,7 @@ namespace MLNetMarginLoss.Engine.Optimizers;
 /// </code>
 /// For decoupled weight decay use <see cref="AdamW"/>.
 /// </summary>
-public sealed class Adam : Optimizer
+internal sealed class Adam : Optimizer
 {
     /// <summary>Creates an Adam optimizer.</summary>
     /// <param name="groups">Parameter groups.</param>

@@ -4,7 +4,7 @@ namespace MLNetMarginLoss.Engine.Optimizers;
 /// AdamW with PyTorch's semantics (<c>torch.optim.AdamW</c>): the weight decay is decoupled from the gradient,
 /// p ← p − lr·wd·p, applied before the Adam update, which then uses the plain gradient.
 /// </summary>
-public sealed class AdamW : Optimizer
+internal sealed class AdamW : Optimizer
 {
     /// <summary>Creates an AdamW optimizer.</summary>
     /// <param name="groups">Parameter groups.</param>

@@ -12,7 +12,7 @@ namespace MLNetMarginLoss.Engine.Optimizers;
 /// All state is allocated in the constructor; <see cref="Step"/> never allocates.
 /// </para>
 /// </summary>
-public abstract class Optimizer
+internal abstract class Optimizer
 {
     /// <summary>Slot kind holding a parameter's own step counter (see <see cref="GetState"/>).</summary>
     public const string StepSlotKind = "step";

@@ -5,4 +5,4 @@ namespace MLNetMarginLoss.Engine.Optimizers;
 /// </summary>
 /// <param name="Name">Slot name: <c>group{g}.param{p}.{kind}</c>, where kind follows PyTorch's state keys.</param>
 /// <param name="Values">The slot's values (a copy owned by whoever holds the state).</param>
-public sealed record OptimizerSlot(string Name, float[] Values);
+internal sealed record OptimizerSlot(string Name, float[] Values);

@@ -6,4 +6,4 @@ namespace MLNetMarginLoss.Engine.Optimizers;
 /// </summary>
 /// <param name="StepCount">Number of <see cref="Optimizer.Step"/> calls so far.</param>
 /// <param name="Slots">Slot arrays in the optimizer's order (group, then parameter, then slot kind).</param>
-public sealed record OptimizerState(long StepCount, IReadOnlyList<OptimizerSlot> Slots);
+internal sealed record OptimizerState(long StepCount, IReadOnlyList<OptimizerSlot> Slots);

@@ -5,7 +5,7 @@ namespace MLNetMarginLoss.Engine.Optimizers;
 /// base rate, and optionally a weight decay that replaces the optimizer's own. A trainer typically gives the
 /// encoder one group and the margin head another with its own multiplier.
 /// </summary>
-public sealed class ParameterGroup
+internal sealed class ParameterGroup
 {
     private float _learningRateMultiplier;
     private float? _weightDecay;

@@ -15,7 +15,7 @@ namespace MLNetMarginLoss.Engine.Optimizers;
 /// p = p − lr·d
 /// </code>
 /// </summary>
-public sealed class Sgd : Optimizer
+internal sealed class Sgd : Optimizer
 {
     /// <summary>State kind of the momentum buffer (PyTorch's key).</summary>
     public const string MomentumBufferSlot = "momentum_buffer";

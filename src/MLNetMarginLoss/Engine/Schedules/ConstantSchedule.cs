@@ -1,7 +1,7 @@
 namespace MLNetMarginLoss.Engine.Schedules;
 
 /// <summary>Keeps the base learning rate for the whole run.</summary>
-public sealed class ConstantSchedule : LearningRateSchedule
+internal sealed class ConstantSchedule : LearningRateSchedule
 {
     /// <summary>Creates a constant schedule.</summary>
     /// <param name="learningRate">The learning rate (finite, ≥ 0).</param>

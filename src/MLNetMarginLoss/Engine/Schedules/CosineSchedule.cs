@@ -9,7 +9,7 @@ namespace MLNetMarginLoss.Engine.Schedules;
 /// </code>
 /// After <c>totalEpochs</c> the rate stays at <see cref="MinLearningRate"/>.
 /// </summary>
-public sealed class CosineSchedule : LearningRateSchedule
+internal sealed class CosineSchedule : LearningRateSchedule
 {
     /// <summary>Creates a cosine schedule.</summary>
     /// <param name="baseLearningRate">Peak rate, reached at the end of the warm-up (finite, ≥ 0).</param>

@@ -5,7 +5,7 @@ namespace MLNetMarginLoss.Engine.Schedules;
 /// the trainer asks <see cref="GetLearningRate"/> before every optimizer step and calls
 /// <see cref="ReportEpochEnd"/> after each epoch, so schedules that react to validation loss can adapt.
 /// </summary>
-public abstract class LearningRateSchedule
+internal abstract class LearningRateSchedule
 {
     /// <summary>Creates a schedule around a base learning rate.</summary>
     /// <param name="baseLearningRate">The rate the schedule starts from (finite, ≥ 0).</param>

@@ -4,7 +4,7 @@ namespace MLNetMarginLoss.Engine.Schedules;
 /// Multiplies the rate by <see cref="Gamma"/> at each milestone epoch (PyTorch's <c>MultiStepLR</c> stepped
 /// once per epoch): lr = base · γ^(number of milestones ≤ epoch). A milestone listed twice decays twice.
 /// </summary>
-public sealed class MultiStepSchedule : LearningRateSchedule
+internal sealed class MultiStepSchedule : LearningRateSchedule
 {
     private readonly int[] _milestones;
 

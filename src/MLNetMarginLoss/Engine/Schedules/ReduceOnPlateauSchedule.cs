@@ -8,7 +8,7 @@ namespace MLNetMarginLoss.Engine.Schedules;
 /// restarts and <see cref="Cooldown"/> epochs follow in which bad epochs are not counted.
 /// Epochs reported without a validation loss (null) leave the schedule unchanged.
 /// </summary>
-public sealed class ReduceOnPlateauSchedule : LearningRateSchedule
+internal sealed class ReduceOnPlateauSchedule : LearningRateSchedule
 {
     private const double MinimalChange = 1e-8;
 

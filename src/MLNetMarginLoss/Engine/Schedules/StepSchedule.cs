@@ -4,7 +4,7 @@ namespace MLNetMarginLoss.Engine.Schedules;
 /// Multiplies the rate by <see cref="Gamma"/> every <see cref="StepSize"/> epochs (PyTorch's <c>StepLR</c>
 /// stepped once per epoch): lr = base · γ^⌊epoch / stepSize⌋.
 /// </summary>
-public sealed class StepSchedule : LearningRateSchedule
+internal sealed class StepSchedule : LearningRateSchedule
 {
     /// <summary>Creates a step schedule.</summary>
     /// <param name="baseLearningRate">Initial rate (finite, ≥ 0).</param>
