@@ -9,6 +9,12 @@ public sealed record EpochRecord
     /// <summary>Mean training loss (with the margin).</summary>
     public double TrainLoss { get; init; }
 
+    /// <summary>
+    /// Mean training-batch loss of the inference logits s·cos θ with no margin — softmax cross-entropy, the same
+    /// definition as <see cref="ValidationLoss"/>, so the two can be compared directly. Null when not recorded.
+    /// </summary>
+    public double? TrainLossWithoutMargin { get; init; }
+
     /// <summary>Training accuracy (arg-max of the margin logits, so a little pessimistic).</summary>
     public double TrainAccuracy { get; init; }
 
