@@ -76,6 +76,9 @@ public static class TrainingCurvePlot
         rate.Legend.IsVisible = false;
         double maxRate = epochs.Select(e => e.LearningRate).Where(double.IsFinite).DefaultIfEmpty(0).Max();
 
+        // Every panel spans the same epochs, so a vertical line through one epoch meets it in all four.
+        double first = epochs.Min(e => e.Epoch) + 1, last = epochs.Max(e => e.Epoch) + 1;
+        double pad = Math.Max(0.5, 0.03 * (last - first));
         Plot[] panels = [loss, objective, accuracy, rate];
         foreach (var p in panels)
         {
@@ -85,12 +88,10 @@ public static class TrainingCurvePlot
                 if (p == loss) line.LegendText = "kept by early stopping";
             }
             p.Axes.Margins(0.05, 0.12);
+            p.Axes.AutoScale();
+            p.Axes.SetLimitsX(first - pad, last + pad);
         }
-        if (maxRate > 0)
-        {
-            rate.Axes.AutoScaleX();
-            rate.Axes.SetLimitsY(0, maxRate * 1.15);
-        }
+        if (maxRate > 0) rate.Axes.SetLimitsY(0, maxRate * 1.15);
         if (!hasTrainPlain && !hasValidationLoss)
             loss.Add.Annotation("not recorded", Alignment.MiddleCenter);
         return FigureLayout.Compose(2, 2, panels, title, legend: null, legendHeight: 0);

@@ -109,6 +109,15 @@ public sealed class TrainingCurvePlotTests
     }
 
     [TestMethod]
+    public void PanelsShareTheEpochRange()
+    {
+        var figure = TrainingCurvePlot.Create(History(withPlain: true));   // epoch 1 is warm-up: shaded from 0.5
+        var ranges = figure.GetPlots().Take(4).Select(p => (p.Axes.GetLimits().Left, p.Axes.GetLimits().Right)).Distinct().ToList();
+        Assert.HasCount(1, ranges);
+        Assert.IsTrue(ranges[0].Left < 1 && ranges[0].Right > 4, ranges[0].ToString());
+    }
+
+    [TestMethod]
     public void WithoutValidationDataOnlyTrainingSeriesAreDrawn()
     {
         var figure = TrainingCurvePlot.Create(History(withPlain: true, withValidation: false));
