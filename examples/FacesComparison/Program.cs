@@ -36,6 +36,6 @@ foreach (var head in Enum.GetValues<HeadKind>())
     string name = HeadFactory.Name(head);
     Console.WriteLine($"{name,-12} {r.Classification.MicroAccuracy,9:F4} {r.KnnAccuracy,7:F4} {r.Retrieval!.MapAtR,7:F4} {r.Diagnostics.MeanIntraClassAngle,7:F1} {r.Diagnostics.MinInterClassCenterAngle,8:F1}  {ev[0]:F3} {ev[1]:F3} {ev[2]:F3}");
     var p = model.Transform(test);
-    new ScatterPlot { Title = $"{name}: PCA of test embeddings" }.SavePca(Path.Combine(outDir, $"{name}-pca.svg"), p.Embedding, p.EmbeddingSize, test.Labels, model.ClassNames);
+    PcaScatterPlot.Save(Path.Combine(outDir, $"{name}-pca.png"), p.Embedding, p.EmbeddingSize, test.Labels, model.ClassNames, $"{name}: PCA of test embeddings");
 }
 Console.WriteLine($"PCA plots written to {Path.GetFullPath(outDir)}");

@@ -47,7 +47,7 @@ Console.WriteLine($"unseen classes: {string.Join(", ", unseen.Select(c => test.C
 Console.WriteLine($"AUC {v.Auc:F4}   EER {v.EqualErrorRate:F4}   10-fold accuracy {v.CrossValidation.MeanAccuracy:F4} ± {v.CrossValidation.StandardDeviation:F4}");
 foreach (var (far, tar) in v.TrueAcceptRates)
     Console.WriteLine($"TAR@FAR={far:G1}: {(double.IsNaN(tar) ? "not measurable with this many pairs" : tar.ToString("F4"))}");
-SvgWriter.Save(new RocPlot { Title = "Verification of unseen classes", LogFalseAcceptRate = true }.Render(("arcface", v.Roc)), Path.Combine(outDir, "roc.svg"));
+RocPlot.Save(Path.Combine(outDir, "roc.png"), v.Roc, "arcface", logFalseAcceptRate: true, title: "Verification of unseen classes");
 
 // Few-shot recognition: a gallery of 5 examples per unseen class, classify the rest by k-NN.
 var firstFive = unseen.SelectMany(c => Enumerable.Range(0, unseenTest.Count).Where(i => unseenTest.Labels![i] == c).Take(5)).ToHashSet();

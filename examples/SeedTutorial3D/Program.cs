@@ -38,7 +38,7 @@ foreach (var (name, trainer) in new[]
     var model = trainer.Fit(train, test);
     var report = ModelEvaluator.Evaluate(model, test, knnK: 5, reference: train, diagnostics: true);
     var p = model.Transform(test);
-    new ProjectionPlot { Title = $"{name}: 3-D test embeddings" }.Save(Path.Combine(outDir, $"{name}-sphere.svg"), p.Embedding, test.Labels, model.ClassNames);
+    SphereProjectionPlot.Save(Path.Combine(outDir, $"{name}-sphere.png"), p.Embedding, test.Labels, model.ClassNames, $"{name}: 3-D test embeddings");
     Console.WriteLine($"{name,-10} {report.Classification.MicroAccuracy,9:F4} {report.KnnAccuracy,7:F4} {report.Diagnostics!.MeanIntraClassAngle,13:F1} {report.Diagnostics.MinInterClassCenterAngle,12:F1}");
 }
 Console.WriteLine($"projection views written to {Path.GetFullPath(outDir)}");

@@ -1,68 +1,136 @@
+using MLNetMarginLoss.Training;
+using ScottPlot;
+
 namespace MLNetMarginLoss.Plotting;
 
 /// <summary>
-/// Training curves side by side: loss per epoch (left) and accuracy per epoch (right), each with a
-/// training and an optional validation series (&lt;polyline class="series"&gt;, markers as
-/// &lt;circle class="marker"&gt;). Epochs are numbered from 1; NaN values are skipped.
+/// Training curves of a <see cref="TrainingHistory"/> in four panels, epochs numbered from 1 (x = Epoch + 1):
+/// <list type="number">
+/// <item><b>Loss without margin</b> (top left): the softmax cross-entropy of the inference logits s·cos θ, for the
+/// training batches (<see cref="EpochRecord.TrainLossWithoutMargin"/>) and for the validation data
+/// (<see cref="EpochRecord.ValidationLoss"/>) — the same quantity, so the two lines compare like with like. When
+/// the training value was not recorded the panel holds the validation loss alone and says so.</item>
+/// <item><b>Training objective (with margin)</b> (top right): <see cref="EpochRecord.TrainLoss"/>, the loss the
+/// optimiser minimised, dashed. The margin makes it larger than the no-margin loss by design, so it is never put
+/// on an axis beside the validation loss. Softmax warm-up epochs (margin off) are shaded.</item>
+/// <item><b>Accuracy</b> (bottom left): training accuracy (arg-max of the margin logits, as recorded, so labelled
+/// "with margin") and validation accuracy.</item>
+/// <item><b>Learning rate</b> (bottom right) at the end of each epoch, on an axis from 0.</item>
+/// </list>
+/// When early stopping kept an earlier epoch's weights (<see cref="TrainingHistory.SelectedEpoch"/> before the last
+/// epoch), a dotted vertical line marks it in every panel. Epochs whose value is missing or not finite are left out
+/// of that series.
 /// </summary>
-public sealed class TrainingCurvePlot
+public static class TrainingCurvePlot
 {
-    /// <summary>Title above the panels.</summary>
-    public string Title { get; init; } = "Training";
+    /// <summary>Legend text of the training loss without margin.</summary>
+    public const string TrainWithoutMarginLabel = "training (no margin)";
 
-    /// <summary>Size of each panel in pixels.</summary>
-    public double PanelSize { get; init; } = 360;
+    /// <summary>Legend text of the validation loss.</summary>
+    public const string ValidationLossLabel = "validation (no margin)";
 
-    /// <summary>Renders the curves. Series may be empty (nothing drawn) but not of different lengths within a pair.</summary>
-    /// <param name="trainLoss">Training loss per epoch.</param>
-    /// <param name="validationLoss">Validation loss per epoch, or null.</param>
-    /// <param name="trainAccuracy">Training accuracy per epoch (0..1), or null.</param>
-    /// <param name="validationAccuracy">Validation accuracy per epoch, or null.</param>
-    public string Render(IReadOnlyList<double> trainLoss, IReadOnlyList<double>? validationLoss = null,
-        IReadOnlyList<double>? trainAccuracy = null, IReadOnlyList<double>? validationAccuracy = null)
+    /// <summary>Legend text of the training objective.</summary>
+    public const string ObjectiveLabel = "training objective (with margin)";
+
+    /// <summary>
+    /// The four-panel figure (see the class summary). Subplot 0 is the no-margin loss, 1 the training objective,
+    /// 2 the accuracy and 3 the learning rate.
+    /// </summary>
+    public static Multiplot Create(TrainingHistory history, string? title = null)
     {
-        ArgumentNullException.ThrowIfNull(trainLoss);
-        double left = 60, top = 56, gap = 80, legendHeight = 24;
-        var svg = new SvgWriter(left + 2 * PanelSize + gap + 20, top + PanelSize + 50 + legendHeight);
-        svg.Text(left + PanelSize + gap / 2, 22, Title, 15, "middle", "title");
-        DrawPanel(svg, left, top, "loss", "loss", [("train", trainLoss), ("validation", validationLoss)], fixedUnitRange: false);
-        DrawPanel(svg, left + PanelSize + gap, top, "accuracy", "accuracy", [("train", trainAccuracy), ("validation", validationAccuracy)], fixedUnitRange: true);
-        var entries = new List<(string, string)> { ("train", PlotPalette.Color(0)) };
-        if (validationLoss is not null || validationAccuracy is not null) entries.Add(("validation", PlotPalette.Color(1)));
-        PlotLegend.Draw(svg, left, top + PanelSize + 44, entries, lineSwatch: true);
-        return svg.ToString();
-    }
+        ArgumentNullException.ThrowIfNull(history);
+        var epochs = history.Epochs;
+        if (epochs.Count == 0) throw new ArgumentException("The training history has no epochs to plot.", nameof(history));
+        int lastEpoch = epochs[^1].Epoch;
+        int? selected = history.SelectedEpoch >= 0 && history.SelectedEpoch < lastEpoch ? history.SelectedEpoch : null;
 
-    private void DrawPanel(SvgWriter svg, double left, double top, string title, string yLabel,
-        (string Name, IReadOnlyList<double>? Values)[] series, bool fixedUnitRange)
-    {
-        int epochs = Math.Max(1, series.Max(s => s.Values?.Count ?? 0));
-        double yMin = double.PositiveInfinity, yMax = double.NegativeInfinity;
-        foreach (var (_, values) in series)
-            if (values is not null)
-                foreach (var v in values)
-                    if (double.IsFinite(v)) { yMin = Math.Min(yMin, v); yMax = Math.Max(yMax, v); }
-        if (fixedUnitRange && (double.IsInfinity(yMin) || (yMin >= 0 && yMax <= 1))) { yMin = 0; yMax = 1; }
-        else (yMin, yMax) = PlotArea.PaddedRange(yMin, yMax);
-        var area = new PlotArea(left, top, PanelSize, PanelSize, epochs > 1 ? 1 : 0.5, epochs > 1 ? epochs : 1.5, yMin, yMax);
-        svg.BeginGroup("panel");
-        area.DrawAxes(svg, title, "epoch", yLabel);
-        for (int s = 0; s < series.Length; s++)
+        // 1. Loss without margin: like with like.
+        bool hasTrainPlain = epochs.Any(e => e.TrainLossWithoutMargin is { } v && double.IsFinite(v));
+        bool hasValidationLoss = epochs.Any(e => e.ValidationLoss is { } v && double.IsFinite(v));
+        string lossTitle = (hasTrainPlain, hasValidationLoss) switch
         {
-            var values = series[s].Values;
-            if (values is null || values.Count == 0) continue;
-            var pts = new List<(double, double)>();
-            for (int i = 0; i < values.Count; i++)
-                if (double.IsFinite(values[i])) pts.Add((area.X(i + 1), area.Y(values[i])));
-            string color = PlotPalette.Color(s);
-            svg.Polyline(pts, color, 2, s == 1 ? "6 3" : null, "series");
-            foreach (var (x, y) in pts) svg.Circle(x, y, 2.5, color, cssClass: "marker");
+            (true, true) => "Loss without margin: training vs validation",
+            (false, true) => "Validation loss (no margin)",
+            (true, false) => "Training loss without margin",
+            _ => "Loss without margin (not recorded)",
+        };
+        var loss = Panel(lossTitle, "cross-entropy of s·cos θ");
+        if (hasTrainPlain) Series(loss, epochs, e => e.TrainLossWithoutMargin, TrainWithoutMarginLabel, PlotPalette.Color(0), MarkerShape.FilledCircle);
+        if (hasValidationLoss) Series(loss, epochs, e => e.ValidationLoss, ValidationLossLabel, PlotPalette.Color(1), MarkerShape.FilledSquare);
+
+        // 2. The optimised objective, with margin, on its own panel.
+        var objective = Panel("Training objective (with margin)", "margin loss");
+        ShadeWarmUp(objective, epochs);
+        var obj = Series(objective, epochs, e => e.TrainLoss, ObjectiveLabel, Colors.DimGray, MarkerShape.FilledTriangleUp);
+        obj.LinePattern = LinePattern.Dashed;
+
+        // 3. Accuracy.
+        var accuracy = Panel("Accuracy", "accuracy", legendAt: Alignment.LowerRight);
+        Series(accuracy, epochs, e => e.TrainAccuracy, "training (with margin)", PlotPalette.Color(0), MarkerShape.FilledCircle);
+        if (epochs.Any(e => e.ValidationAccuracy is { } v && double.IsFinite(v)))
+            Series(accuracy, epochs, e => e.ValidationAccuracy, "validation", PlotPalette.Color(1), MarkerShape.FilledSquare);
+
+        // 4. Learning rate.
+        var rate = Panel("Learning rate", "learning rate");
+        Series(rate, epochs, e => e.LearningRate, "learning rate", PlotPalette.Color(2), MarkerShape.FilledCircle);
+        rate.Legend.IsVisible = false;
+        double maxRate = epochs.Select(e => e.LearningRate).Where(double.IsFinite).DefaultIfEmpty(0).Max();
+
+        // Every panel spans the same epochs, so a vertical line through one epoch meets it in all four.
+        double first = epochs.Min(e => e.Epoch) + 1, last = epochs.Max(e => e.Epoch) + 1;
+        double pad = Math.Max(0.5, 0.03 * (last - first));
+        Plot[] panels = [loss, objective, accuracy, rate];
+        foreach (var p in panels)
+        {
+            if (selected is { } s)
+            {
+                var line = p.Add.VerticalLine(s + 1, 1.5f, Colors.Black.WithAlpha(0.6), LinePattern.Dotted);
+                if (p == loss) line.LegendText = "kept by early stopping";
+            }
+            p.Axes.Margins(0.05, 0.12);
+            p.Axes.AutoScale();
+            p.Axes.SetLimitsX(first - pad, last + pad);
         }
-        svg.EndGroup();
+        if (maxRate > 0) rate.Axes.SetLimitsY(0, maxRate * 1.15);
+        if (!hasTrainPlain && !hasValidationLoss)
+            loss.Add.Annotation("not recorded", Alignment.MiddleCenter);
+        return FigureLayout.Compose(2, 2, panels, title, legend: null, legendHeight: 0);
     }
 
-    /// <summary>Renders (see <see cref="Render"/>) and saves to <paramref name="path"/>.</summary>
-    public void Save(string path, IReadOnlyList<double> trainLoss, IReadOnlyList<double>? validationLoss = null,
-        IReadOnlyList<double>? trainAccuracy = null, IReadOnlyList<double>? validationAccuracy = null)
-        => SvgWriter.Save(Render(trainLoss, validationLoss, trainAccuracy, validationAccuracy), path);
+    /// <summary>Creates the figure (see <see cref="Create"/>) and saves it (see <see cref="PlotFile"/>); returns the full path written.</summary>
+    public static string Save(string path, TrainingHistory history, string? title = null,
+        int width = PlotFile.DefaultWidth, int height = PlotFile.DefaultHeight, PlotFormat? format = null)
+        => PlotFile.Save(Create(history, title), path, width, height, format);
+
+    private static Plot Panel(string title, string yLabel, Alignment legendAt = Alignment.UpperRight)
+    {
+        var plot = PlotTheme.NewPlot(title, "epoch", yLabel);
+        plot.Axes.Title.Label.FontSize = PlotTheme.LabelSize;
+        plot.Axes.Bottom.TickGenerator = new DecimalTicks { IntegerTicksOnly = true };
+        plot.ShowLegend(legendAt);
+        return plot;
+    }
+
+    private static ScottPlot.Plottables.Scatter Series(Plot plot, IReadOnlyList<EpochRecord> epochs, Func<EpochRecord, double?> value,
+        string label, Color color, MarkerShape marker)
+    {
+        var xs = new List<double>();
+        var ys = new List<double>();
+        foreach (var e in epochs)
+            if (value(e) is { } v && double.IsFinite(v)) { xs.Add(e.Epoch + 1); ys.Add(v); }
+        var s = plot.Add.Scatter(xs.ToArray(), ys.ToArray(), color);
+        s.LegendText = label;
+        s.LineWidth = 2;
+        s.MarkerShape = marker;
+        s.MarkerSize = 7;
+        return s;
+    }
+
+    private static void ShadeWarmUp(Plot plot, IReadOnlyList<EpochRecord> epochs)
+    {
+        var warm = epochs.Where(e => !e.MarginActive).Select(e => e.Epoch + 1).ToArray();
+        if (warm.Length == 0) return;
+        var span = plot.Add.HorizontalSpan(warm.Min() - 0.5, warm.Max() + 0.5, Colors.Orange.WithAlpha(0.15));
+        span.LegendText = "softmax warm-up (no margin)";
+    }
 }

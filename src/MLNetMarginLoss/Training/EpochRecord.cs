@@ -9,14 +9,14 @@ public sealed record EpochRecord
     /// <summary>Mean training loss (with the margin).</summary>
     public double TrainLoss { get; init; }
 
-    /// <summary>Training accuracy (arg-max of the margin logits, so a little pessimistic).</summary>
-    public double TrainAccuracy { get; init; }
-
     /// <summary>
-    /// Mean training-batch loss of the inference logits (softmax of s·cos θ, no margin): the same definition as
-    /// <see cref="ValidationLoss"/>, so the two compare like with like. Null in records that did not measure it.
+    /// Mean training-batch loss of the inference logits s·cos θ with no margin — softmax cross-entropy, the same
+    /// definition as <see cref="ValidationLoss"/>, so the two can be compared directly. Null when not recorded.
     /// </summary>
     public double? TrainLossWithoutMargin { get; init; }
+
+    /// <summary>Training accuracy (arg-max of the margin logits, so a little pessimistic).</summary>
+    public double TrainAccuracy { get; init; }
 
     /// <summary>Validation loss (softmax of s·cos θ, no margin), when validation data was given.</summary>
     public double? ValidationLoss { get; init; }

@@ -121,28 +121,37 @@ public sealed class CliTests
     }
 
     [TestMethod]
-    public void PlotWritesSvgFiles()
+    public void PlotWritesPngFilesAndSvgOnRequest()
     {
-        string model = TempPath("model.zip"), dir = TempPath("plots");
+        string model = TempPath("model.zip"), dir = TempPath("plots"), svgDir = TempPath("plots-svg");
         try
         {
             var options = TestModels.SmallMlp(epochs: 2);
             options.Encoder = options.Encoder with { EmbeddingSize = 3 };
             new ArcFaceTrainer(options).Fit(FashionMnist.Train(600), FashionMnist.Test(200)).SaveTo(model);
+            string[] names = ["embeddings-pca", "embeddings-sphere", "roc", "training"];
             var r = CliRunner.Run("plot", "--model", model, "--data", "fashion-mnist:test", "--limit", "300", "--out", dir, "--pairs", "500");
             Assert.AreEqual(0, r.ExitCode, r.StdErr);
-            foreach (var f in new[] { "embeddings-pca.svg", "embeddings-sphere.svg", "roc.svg", "training.svg" })
+            foreach (var f in names)
             {
-                var doc = System.Xml.Linq.XDocument.Load(Path.Combine(dir, f));
+                var png = File.ReadAllBytes(Path.Combine(dir, f + ".png"));
+                CollectionAssert.AreEqual(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4], f);
+                Assert.AreEqual(800, System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16)), f);
+                Assert.AreEqual(600, System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20)), f);
+            }
+            r = CliRunner.Run("plot", "--model", model, "--data", "fashion-mnist:test", "--limit", "300", "--out", svgDir, "--pairs", "500", "--svg");
+            Assert.AreEqual(0, r.ExitCode, r.StdErr);
+            foreach (var f in names)
+            {
+                var doc = System.Xml.Linq.XDocument.Load(Path.Combine(svgDir, f + ".svg"));
                 Assert.AreEqual("svg", doc.Root!.Name.LocalName, f);
             }
-            var pca = System.Xml.Linq.XDocument.Load(Path.Combine(dir, "embeddings-pca.svg"));
-            Assert.AreEqual(300, pca.Descendants().Count(e => e.Name.LocalName == "circle" && (string?)e.Attribute("class") == "point"));
         }
         finally
         {
             File.Delete(model);
             if (Directory.Exists(dir)) Directory.Delete(dir, true);
+            if (Directory.Exists(svgDir)) Directory.Delete(svgDir, true);
         }
     }
 }
