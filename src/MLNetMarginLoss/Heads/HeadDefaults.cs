@@ -1,4 +1,4 @@
-namespace MLNetMarginLoss.Heads;
+namespace MLNetMarginLoss;
 
 /// <summary>
 /// Default hyper-parameters of the heads, in one place. The margins are the papers' defaults; the scale

@@ -2,7 +2,7 @@ namespace MLNetMarginLoss;
 
 /// <summary>
 /// The margin heads the library provides. Their command-line and model-file names are the lower-case
-/// words listed here (see <see cref="HeadFactory.Name"/> and <see cref="HeadFactory.Parse"/>).
+/// words listed here ("arcface", "cosface", …).
 /// </summary>
 public enum HeadKind
 {

@@ -3,8 +3,8 @@ namespace MLNetMarginLoss;
 /// <summary>
 /// Hyper-parameters of a margin head, all optional: a null value means "the head's default"
 /// (see <see cref="HeadDefaults"/>). Options that a head does not use are ignored, so one options object can be
-/// passed to any <see cref="HeadKind"/>. <see cref="MarginHead.GetOptions"/> returns the resolved values a head
-/// was built with (only those it uses), which is what a saved model records.
+/// passed to any <see cref="HeadKind"/>. A trained model records the resolved values its head
+/// was built with (only those it uses).
 /// </summary>
 public sealed class HeadOptions
 {

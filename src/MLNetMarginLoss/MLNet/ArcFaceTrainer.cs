@@ -16,7 +16,7 @@ namespace MLNetMarginLoss;
 /// Input: a key label column (<see cref="Options.LabelColumnName"/>; add
 /// <c>mlContext.Transforms.Conversion.MapValueToKey</c> for raw labels) and a known-size vector of Single
 /// (<see cref="Options.FeatureColumnName"/>); image encoders take [C, H, W] from the column's dimensions or
-/// <see cref="Options.ImageShape"/>. <see cref="Fit"/> returns an <see cref="ArcFaceTransformer"/> that adds
+/// <see cref="Options.ImageShape"/>. <c>Fit</c> returns an <see cref="ArcFaceTransformer"/> that adds
 /// Score (softmax of s·cos θ, no margin), PredictedLabel (a key with the training label's values) and Embedding
 /// (L2-normalised), and that <c>mlContext.Model.Save</c> writes as a standard ML.NET model.
 /// </para>

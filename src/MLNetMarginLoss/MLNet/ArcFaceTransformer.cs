@@ -113,7 +113,7 @@ public sealed class ArcFaceTransformer : ITransformer
     /// <see cref="ExportOnnx(string)"/>) back into a transformer with its weights, class names, history and columns,
     /// e.g. to inspect it or to start fine-tuning from it. For plain inference, <c>mlContext.Model.Load</c> is enough.
     /// </summary>
-    /// <exception cref="Persistence.ModelFormatException">The file is missing, damaged, or not a model of this library.</exception>
+    /// <exception cref="ModelFormatException">The file is missing, damaged, or not a model of this library.</exception>
     public static ArcFaceTransformer Load(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);

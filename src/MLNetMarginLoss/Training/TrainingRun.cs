@@ -10,7 +10,7 @@ using MLNetMarginLoss.Heads;
 namespace MLNetMarginLoss.Training;
 
 /// <summary>
-/// One execution of <see cref="ArcFaceTrainer.Fit"/>: owns the encoder, head, optimizer, schedule and buffers,
+/// One execution of the training loop behind <see cref="ArcFaceTrainer"/>: owns the encoder, head, optimizer, schedule and buffers,
 /// and runs the epoch loop (with warm-up, validation, early stopping, checkpoints and divergence checks).
 /// Randomness is derived from (seed, epoch), so a run resumed from a checkpoint continues exactly as an
 /// uninterrupted one would.
