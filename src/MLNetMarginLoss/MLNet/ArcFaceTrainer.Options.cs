@@ -134,6 +134,14 @@ public sealed class Options
     /// </summary>
     public ArcFaceTransformer? InitialModel { get; set; }
 
+    /// <summary>
+    /// Random augmentation of training images (horizontal flip, padded crop, small rotation), drawn anew for every
+    /// sample of every epoch from the trainer's seed; validation and inference see the images unchanged. Needs image
+    /// samples [C, H, W]. Histogram equalisation is not allowed here: it changes what the model sees at inference,
+    /// so apply it to all data as a preprocessing step instead. Default: none.
+    /// </summary>
+    public ImageAugmentation? Augmentation { get; set; }
+
     /// <summary>Fine-tuning: freeze the first N encoder layers that have parameters. Default: 0.</summary>
     public int FrozenLayers { get; set; }
 
@@ -179,6 +187,8 @@ public sealed class Options
         foreach (var (name, value) in new[] { (nameof(LabelColumnName), LabelColumnName), (nameof(FeatureColumnName), FeatureColumnName),
                      (nameof(ScoreColumnName), ScoreColumnName), (nameof(PredictionColumnName), PredictionColumnName), (nameof(EmbeddingColumnName), EmbeddingColumnName) })
             if (string.IsNullOrWhiteSpace(value)) throw new ArgumentException($"{name} is empty: name the column.");
+        if (Augmentation is { EqualizeHistogram: true })
+            throw new ArgumentException("Augmentation.EqualizeHistogram would train on equalised images and predict on raw ones; equalise every image as a preprocessing step (training, validation and inference data) instead.");
         if (ImageShape is { } shape && (shape.Length != 3 || shape.Any(d => d < 1)))
             throw new ArgumentException($"ImageShape must be [channels, height, width] with positive sizes, got [{string.Join(", ", shape)}].");
     }

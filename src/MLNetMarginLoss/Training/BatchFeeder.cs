@@ -11,13 +11,21 @@ internal sealed class BatchFeeder
     private readonly Dataset _data;
     private readonly Tensor _batch;
     private readonly int[] _labels;
+    private readonly ImageAugmentation? _augmentation;
 
-    public BatchFeeder(Dataset data, int batchSize)
+    /// <summary>A feeder; <paramref name="augmentation"/>, when given, is applied to every sample <see cref="Gather"/> copies.</summary>
+    public BatchFeeder(Dataset data, int batchSize, ImageAugmentation? augmentation = null)
     {
         _data = data;
         _batch = new Tensor(batchSize, data.FeatureShape);
         _labels = new int[batchSize];
+        _augmentation = augmentation is { IsIdentity: false } ? augmentation : null;
+        if (_augmentation is not null && data.FeatureShape.IsVector)
+            throw new ArgumentException($"{data.Source}: augmentation needs image samples [C, H, W], the rows are flat vectors of {data.RowSize}; set Options.ImageShape.");
     }
+
+    /// <summary>Draws the augmentation's random numbers (set once per epoch, from the trainer's seed and the epoch).</summary>
+    public SeededRandom? AugmentationRandom { get; set; }
 
     /// <summary>Fills the batch with rows order[start..start+count) and returns it.</summary>
     public Tensor Gather(ReadOnlySpan<int> order, int start, int count)
@@ -29,7 +37,13 @@ internal sealed class BatchFeeder
         for (int i = 0; i < count; i++)
         {
             int row = order[start + i];
-            _data.Features.AsSpan(row * size, size).CopyTo(dst.Slice(i * size, size));
+            var sample = dst.Slice(i * size, size);
+            _data.Features.AsSpan(row * size, size).CopyTo(sample);
+            if (_augmentation is not null)
+            {
+                var s = _data.FeatureShape;
+                _augmentation.Apply(sample, s.Channels, s.Height, s.Width, AugmentationRandom ?? throw new InvalidOperationException("Set AugmentationRandom before gathering augmented batches."));
+            }
             if (labels is not null) _labels[i] = labels[row];
         }
         return _batch;

@@ -134,7 +134,7 @@ internal sealed class TrainingRun
         bool margin = epoch >= _options.SoftmaxWarmupEpochs;
         _head.MarginEnabled = margin;
 
-        var feeder = new BatchFeeder(_train, _options.BatchSize);
+        var feeder = new BatchFeeder(_train, _options.BatchSize, _options.Augmentation) { AugmentationRandom = random.Fork() };
         int batches = BatchCount;
         double lossSum = 0, inferenceLossSum = 0;
         long correct = 0, seen = 0;
