@@ -74,6 +74,27 @@ internal sealed class ColumnarDataView : IDataView
 
     public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null)
     {
+        var (active, order) = Prepare(columnsNeeded, rand);
+        return new Cursor(this, active, order, 0, _rowCount, 0);
+    }
+
+    /// <summary>
+    /// Up to <paramref name="n"/> cursors over disjoint contiguous ranges of the rows (of the permutation, when
+    /// shuffled), so consumers such as the trainer's reader can read on several threads; row ids are the backing row
+    /// indices.
+    /// </summary>
+    public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null)
+    {
+        var (active, order) = Prepare(columnsNeeded, rand);
+        int count = (int)Math.Clamp(Math.Min(n, _rowCount / 1024), 1, Math.Max(1, n));
+        var cursors = new DataViewRowCursor[count];
+        for (int i = 0; i < count; i++)
+            cursors[i] = new Cursor(this, active, order, _rowCount * i / count, _rowCount * (i + 1) / count, i);
+        return cursors;
+    }
+
+    private (bool[] Active, int[]? Order) Prepare(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand)
+    {
         ArgumentNullException.ThrowIfNull(columnsNeeded);
         var active = new bool[_columns.Length];
         foreach (var column in columnsNeeded)
@@ -89,27 +110,28 @@ internal sealed class ColumnarDataView : IDataView
             for (int i = 0; i < order.Length; i++) order[i] = i;
             rand.Shuffle(order);
         }
-        return new Cursor(this, active, order);
+        return (active, order);
     }
 
-    public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
-        [GetRowCursor(columnsNeeded, rand)];
-
-    /// <summary>A cursor over the rows, in order or in a fixed permutation.</summary>
+    /// <summary>A cursor over the rows [start, end) of the order (the rows themselves, or a fixed permutation).</summary>
     internal sealed class Cursor : DataViewRowCursor
     {
         private readonly ColumnarDataView _view;
         private readonly bool[] _active;
         private readonly int[]? _order;
+        private readonly long _start, _end, _batch;
         private readonly Delegate?[] _getters;
         private long _position = -1;
         private bool _disposed;
 
-        internal Cursor(ColumnarDataView view, bool[] active, int[]? order)
+        internal Cursor(ColumnarDataView view, bool[] active, int[]? order, long start, long end, long batch)
         {
             _view = view;
             _active = active;
             _order = order;
+            _start = start;
+            _end = end;
+            _batch = batch;
             _getters = new Delegate?[view._columns.Length];
         }
 
@@ -120,18 +142,19 @@ internal sealed class ColumnarDataView : IDataView
 
         public override long Position => _position;
 
-        public override long Batch => 0;
+        public override long Batch => _batch;
 
         public override bool MoveNext()
         {
-            if (_disposed || _position + 1 >= _view._rowCount)
+            if (_disposed || _start + _position + 1 >= _end)
             {
                 Row = -1;
-                if (!_disposed) _position = _view._rowCount;
+                if (!_disposed) _position = _end - _start;
                 return false;
             }
             _position++;
-            Row = _order is null ? (int)_position : _order[_position];
+            long at = _start + _position;
+            Row = _order is null ? (int)at : _order[at];
             return true;
         }
 

@@ -32,43 +32,119 @@ internal static class DataViewReader
         }
 
         int rowSize = shape.Size;
-        long? known = data.GetRowCount();
-        var features = new float[checked((int)Math.Min(known ?? 1024, int.MaxValue / Math.Max(1, rowSize)) * rowSize)];
-        var labels = labelCol is null ? null : new int[known is { } k ? (int)k : 1024];
         var columns = labelCol is { } l ? new[] { featureCol, l } : new[] { featureCol };
+        var reader = new RowReader(source, featureCol, labelCol, rowSize);
+        if (data.GetRowCount() is { } known && known >= ParallelRows && known * rowSize <= Array.MaxLength
+            && ReadParallel(data, columns, reader, (int)known) is { } parallel)
+            return new Dataset(parallel.Features, shape, parallel.Labels, labelCol is null ? null : classNames, source);
+
+        var features = new float[rowSize * 1024];
+        var labels = labelCol is null ? null : new int[1024];
         using var cursor = data.GetRowCursor(columns);
-        var getFeatures = cursor.GetGetter<VBuffer<float>>(featureCol);
-        ValueGetter<uint>? getLabel = labelCol is { } lcol ? cursor.GetGetter<uint>(lcol) : null;
-        var buffer = default(VBuffer<float>);
+        var row = reader.Bind(cursor);
         int n = 0;
-        uint label = 0;
         while (cursor.MoveNext())
         {
             if ((long)(n + 1) * rowSize > features.Length)
                 Array.Resize(ref features, checked(Math.Max(features.Length * 2, (n + 1) * rowSize)));
-            getFeatures(ref buffer);
-            var row = features.AsSpan(n * rowSize, rowSize);
-            if (buffer.IsDense) buffer.GetValues().CopyTo(row);
-            else { row.Clear(); var idx = buffer.GetIndices(); var val = buffer.GetValues(); for (int j = 0; j < idx.Length; j++) row[idx[j]] = val[j]; }
-            if (!TensorPrimitives.IsFiniteAll(row))
-            {
-                int j = 0;
-                while (float.IsFinite(row[j])) j++;
-                throw new ArgumentException($"{source}: row {n + 1}, column '{featureColumn}' slot {j}{SlotName(featureCol, j)}: expected a finite number, found {row[j]}.");
-            }
-            if (getLabel is not null)
-            {
-                getLabel(ref label);
-                if (label == 0)
-                    throw new ArgumentException($"{source}: row {n + 1}, column '{labelColumn}': the label is missing (key 0: a value the MapValueToKey transformer did not know); remove such rows or fit MapValueToKey on data that has every label.");
-                if (n >= labels!.Length) Array.Resize(ref labels, labels.Length * 2);
-                labels[n] = (int)label - 1;
-            }
+            if (labels is not null && n >= labels.Length) Array.Resize(ref labels, labels.Length * 2);
+            row(features, labels, n, n);
             n++;
         }
         if (features.Length != n * rowSize) Array.Resize(ref features, n * rowSize);
         if (labels is not null && labels.Length != n) Array.Resize(ref labels, n);
         return new Dataset(features, shape, labels, labelCol is null ? null : classNames, source);
+    }
+
+    /// <summary>Views with at least this many rows are read by one cursor per core.</summary>
+    private const int ParallelRows = 16_384;
+
+    /// <summary>
+    /// Reads with one cursor per core (ML.NET's cursor set), placing each row at its row id. Only used when every id
+    /// is a distinct position in [0, rows) — true for in-memory sources and the row-to-row transforms over them — so
+    /// the result is exactly the sequential read; otherwise returns null and the caller reads sequentially.
+    /// </summary>
+    private static (float[] Features, int[]? Labels)? ReadParallel(IDataView data, DataViewSchema.Column[] columns, RowReader reader, int rows)
+    {
+        var cursors = data.GetRowCursorSet(columns, Environment.ProcessorCount);
+        try
+        {
+            if (cursors.Length < 2) return null;
+            var features = new float[(long)rows * reader.RowSize];
+            var labels = reader.HasLabel ? new int[rows] : null;
+            var placed = new bool[rows];
+            int outOfPlace = 0;
+            var errors = new ArgumentException?[cursors.Length];
+            var errorRows = new long[cursors.Length];
+            Parallel.For(0, cursors.Length, new ParallelOptions { MaxDegreeOfParallelism = cursors.Length }, c =>
+            {
+                var cursor = cursors[c];
+                var row = reader.Bind(cursor);
+                var id = cursor.GetIdGetter();
+                var rowId = default(DataViewRowId);
+                while (Volatile.Read(ref outOfPlace) == 0 && cursor.MoveNext())
+                {
+                    id(ref rowId);
+                    if (rowId.High != 0 || rowId.Low >= (ulong)rows || Interlocked.Exchange(ref placed[(int)rowId.Low], true))
+                    {
+                        Volatile.Write(ref outOfPlace, 1);
+                        return;
+                    }
+                    int at = (int)rowId.Low;
+                    try { row(features, labels, at, at); }
+                    catch (ArgumentException e) when (errors[c] is null) { errors[c] = e; errorRows[c] = at; return; }
+                }
+            });
+            if (outOfPlace != 0) return null;
+            int first = -1;
+            for (int c = 0; c < errors.Length; c++)
+                if (errors[c] is not null && (first < 0 || errorRows[c] < errorRows[first])) first = c;
+            if (first >= 0) throw errors[first]!;
+            return Array.IndexOf(placed, false) >= 0 ? null : (features, labels);
+        }
+        finally
+        {
+            foreach (var c in cursors) c.Dispose();
+        }
+    }
+
+    /// <summary>Copies one cursor row into the arrays at a position, checking its values.</summary>
+    private delegate void RowCopy(float[] features, int[]? labels, int position, long reportedRow);
+
+    /// <summary>The per-row work of both readers: copy the features (dense or sparse), check them, map the key.</summary>
+    private sealed class RowReader(string source, DataViewSchema.Column featureCol, DataViewSchema.Column? labelCol, int rowSize)
+    {
+        public int RowSize => rowSize;
+
+        public bool HasLabel => labelCol is not null;
+
+        public RowCopy Bind(DataViewRowCursor cursor)
+        {
+            var getFeatures = cursor.GetGetter<VBuffer<float>>(featureCol);
+            ValueGetter<uint>? getLabel = labelCol is { } lcol ? cursor.GetGetter<uint>(lcol) : null;
+            var buffer = default(VBuffer<float>);
+            uint label = 0;
+            return (features, labels, position, reportedRow) =>
+            {
+                getFeatures(ref buffer);
+                var row = features.AsSpan((int)((long)position * rowSize), rowSize);
+                if (buffer.IsDense) buffer.GetValues().CopyTo(row);
+                else { row.Clear(); var idx = buffer.GetIndices(); var val = buffer.GetValues(); for (int j = 0; j < idx.Length; j++) row[idx[j]] = val[j]; }
+                if (!TensorPrimitives.IsFiniteAll(row))
+                {
+                    int j = 0;
+                    while (float.IsFinite(row[j])) j++;
+                    throw new ArgumentException($"{source}: row {reportedRow + 1}, column '{featureCol.Name}' slot {j}{SlotName(featureCol, j)}: expected a finite number, found {row[j]}.");
+                }
+                if (getLabel is not null)
+                {
+                    getLabel(ref label);
+                    if (label == 0)
+                        throw new ArgumentException($"{source}: row {reportedRow + 1}, column '{labelCol!.Value.Name}': the label is missing (key 0: a value the MapValueToKey transformer did not know); remove such rows or fit MapValueToKey on data that has every label.");
+                    labels![position] = (int)label - 1;
+                }
+            };
+        }
     }
 
     /// <summary>The key's values as text (KeyValues annotation), else "1", "2", … (the key numbers).</summary>
