@@ -46,9 +46,9 @@ public static class ModelEvaluator
             else
             {
                 var gallery = model.Network.Transform(reference);
-                var refSet = new EmbeddingSet(gallery.Embedding, gallery.EmbeddingSize, AlignLabels(model, reference), model.ClassNames);
-                var knn = new KnnClassifier(new KnnClassifierOptions { K = knnK }).Fit(refSet);
-                knnAccuracy = knn.Transform(new EmbeddingSet(p.Embedding, p.EmbeddingSize)).Accuracy(labels);
+                var index = new KnnIndex(gallery.Embedding, gallery.EmbeddingSize, AlignLabels(model, reference), c, knnK, KnnVoting.DistanceWeighted, null);
+                var predicted = index.Classify(p.Embedding).Predicted;
+                knnAccuracy = predicted.Zip(labels).Count(t => t.First == t.Second) / (double)labels.Length;
             }
         }
         var retrievalMetrics = retrieval ? RetrievalEvaluator.Evaluate(p.Embedding, p.EmbeddingSize, labels) : null;
