@@ -6,11 +6,12 @@ using MLNetMarginLoss.Training;
 namespace MLNetMarginLoss.Evaluation;
 
 /// <summary>
-/// Evaluates a trained model on labelled data in one call: the head's classification metrics and report, and
+/// Evaluates a trained model on labelled rows in one call, batched through the engine (the path behind
+/// <c>mlContext.MulticlassClassification.EvaluateMarginModel</c>): the head's classification metrics and report, and
 /// optionally k-NN accuracy on the embeddings, leave-one-out retrieval metrics, verification on balanced pairs and
 /// embedding diagnostics. Predictions never read the labels; only the scoring here does.
 /// </summary>
-public static class ModelEvaluator
+internal static class ModelEvaluator
 {
     /// <summary>Evaluates <paramref name="model"/> on <paramref name="data"/>.</summary>
     /// <param name="model">The trained model.</param>

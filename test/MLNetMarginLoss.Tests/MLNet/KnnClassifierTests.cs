@@ -160,6 +160,20 @@ public sealed class KnnClassifierTests
     }
 
     [TestMethod]
+    public void MLNetsEvaluatorAndTheClassificationReportReadItsOutput()
+    {
+        var ml = new MLContext(0);
+        var knn = ml.MulticlassClassification.Trainers.KnnClassifier(k: 1).Fit(Gallery(ml));
+        var data = TestDataViews.Embeddings(ml, [[1f, 0f], [0f, 1f], [1f, 0.05f]], ["a", "b", "b"], Keys);
+        var scored = knn.Transform(data);
+        var metrics = ml.MulticlassClassification.Evaluate(scored);
+        Assert.AreEqual(2.0 / 3, metrics.MicroAccuracy, 1e-9);
+        var report = ml.MulticlassClassification.ClassificationReport(scored);
+        Assert.AreEqual(2.0 / 3, report.Accuracy, 1e-9);
+        Assert.AreEqual(2.0 / 3, ml.MulticlassClassification.EvaluateKnn(knn, data).Accuracy, 1e-9);
+    }
+
+    [TestMethod]
     public void WorksInsideAPipelineBetweenBuiltInTransforms()
     {
         var ml = new MLContext(0);
