@@ -1,5 +1,4 @@
 using MLNetMarginLoss;
-using MLNetMarginLoss.Embeddings;
 
 namespace Microsoft.ML;
 

@@ -1,4 +1,3 @@
-using MLNetMarginLoss.Embeddings;
 
 namespace MLNetMarginLoss;
 

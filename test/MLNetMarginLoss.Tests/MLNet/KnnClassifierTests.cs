@@ -1,6 +1,5 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using MLNetMarginLoss.Embeddings;
 using MLNetMarginLoss.Engine;
 
 namespace MLNetMarginLoss.Tests.MLNet;
