@@ -1,4 +1,3 @@
-
 namespace MLNetMarginLoss;
 
 public sealed partial class KnnClassifier
