@@ -4,7 +4,7 @@ namespace MLNetMarginLoss.Benchmarks;
 
 /// <summary>
 /// Runs the benchmarks: <c>dotnet run -c Release --project test/MLNetMarginLoss.Benchmarks -- --filter '*'</c>,
-/// or the quick GEMM table: <c>... -- gemm-quick</c>.
+/// the quick GEMM table: <c>... -- gemm-quick</c>, or the k-NN measurement: <c>... -- knn-quick</c>.
 /// </summary>
 public static class Program
 {
@@ -12,6 +12,7 @@ public static class Program
     public static int Main(string[] args)
     {
         if (args.Length > 0 && args[0] == "gemm-quick") return GemmQuick.Run(args[1..]);
+        if (args.Length > 0 && args[0] == "knn-quick") return KnnQuick.Run(args[1..]);
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }

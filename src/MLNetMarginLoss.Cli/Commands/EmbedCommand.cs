@@ -1,12 +1,16 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
-using MLNetMarginLoss.Embeddings;
-using MLNetMarginLoss.Training;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLNetMarginLoss.MLNet;
 
 namespace MLNetMarginLoss.Cli.Commands;
 
-/// <summary><c>embed</c>: write L2-normalised embeddings as CSV (Label column when the data has labels, then e0…eN).</summary>
+/// <summary>
+/// <c>embed</c>: write L2-normalised embeddings as CSV (Label column when the data has labels, then e0…eN), computed by the
+/// model's <see cref="EmbeddingExtractor"/> — the same values a saved extractor gives in any application.
+/// </summary>
 internal static class EmbedCommand
 {
     public static Command Create()
@@ -21,20 +25,25 @@ internal static class EmbedCommand
         {
             var m = ArcFaceTransformer.Load(result.GetValue(model)!);
             var input = data.Load(result, requireLabels: false);
-            var set = new EmbeddingExtractor(m, result.GetValue(flip)).Transform(input);
+            var ml = new MLContext(0);
+            var view = input.ToDataView(ml, m.FeatureColumnName);
+            const string column = "Embedding";
+            var extractor = ml.Transforms.ExtractEmbeddings(m, m.FeatureColumnName, column, result.GetValue(flip)).Fit(view);
+            var vectors = extractor.Transform(view).GetColumn<float[]>(column).ToArray();
+            int dimension = extractor.EmbeddingSize;
             string path = result.GetValue(output)!;
             WriteAtomically(path, writer =>
             {
                 var header = new List<string>();
-                if (set.Labels is not null) header.Add("Label");
-                header.AddRange(Enumerable.Range(0, set.Dimension).Select(i => "e" + i.ToString(CultureInfo.InvariantCulture)));
+                if (input.Labels is not null) header.Add("Label");
+                header.AddRange(Enumerable.Range(0, dimension).Select(i => "e" + i.ToString(CultureInfo.InvariantCulture)));
                 writer.WriteLine(string.Join(",", header));
                 var line = new StringBuilder();
-                for (int i = 0; i < set.Count; i++)
+                for (int i = 0; i < vectors.Length; i++)
                 {
                     line.Clear();
-                    if (set.Labels is not null) line.Append(Quote(set.ClassNames[set.Labels[i]])).Append(',');
-                    var row = set.Row(i);
+                    if (input.Labels is not null) line.Append(Quote(input.ClassNames[input.Labels[i]])).Append(',');
+                    var row = vectors[i];
                     for (int j = 0; j < row.Length; j++)
                     {
                         if (j > 0) line.Append(',');
@@ -43,7 +52,7 @@ internal static class EmbedCommand
                     writer.WriteLine(line);
                 }
             });
-            Console.WriteLine($"wrote {set.Count} embeddings of {set.Dimension} dimensions to {Path.GetFullPath(path)}");
+            Console.WriteLine($"wrote {vectors.Length} embeddings of {dimension} dimensions to {Path.GetFullPath(path)}");
             return 0;
         }));
         return command;

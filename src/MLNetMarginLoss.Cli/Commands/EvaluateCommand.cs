@@ -1,6 +1,6 @@
 using System.CommandLine;
-using MLNetMarginLoss.Evaluation;
-using MLNetMarginLoss.Training;
+using Microsoft.ML;
+using MLNetMarginLoss.MLNet;
 
 namespace MLNetMarginLoss.Cli.Commands;
 
@@ -24,7 +24,9 @@ internal static class EvaluateCommand
             var gallery = result.GetValue(reference) is { } r ? data.Load(result, r) : null;
             int k = result.GetValue(knn);
             if (k < 0) throw new ArgumentException($"--knn must be 0 or more, got {k}.");
-            var report = ModelEvaluator.Evaluate(m, test, k, gallery, retrieval: k > 0, verificationPairs: result.GetValue(pairs), diagnostics: true);
+            var ml = new MLContext(0);
+            var report = ml.MulticlassClassification.EvaluateMarginModel(m, test.ToDataView(ml, m.FeatureColumnName), gallery?.ToDataView(ml, m.FeatureColumnName),
+                knnK: k, retrieval: k > 0, verificationPairs: result.GetValue(pairs), diagnostics: true);
             Console.WriteLine($"{test.Count} rows from {test.Source}");
             Console.WriteLine(report.Report.ToText());
             Console.WriteLine(report.Classification.ToString());

@@ -1,8 +1,9 @@
 using System.CommandLine;
 using System.Diagnostics;
 using MLNetMarginLoss.Encoders;
-using MLNetMarginLoss.Evaluation;
+using Microsoft.ML;
 using MLNetMarginLoss.Heads;
+using MLNetMarginLoss.MLNet;
 using MLNetMarginLoss.Training;
 
 namespace MLNetMarginLoss.Cli.Commands;
@@ -67,12 +68,13 @@ internal static class TrainCommand
                 return new ArcFaceTrainer(options).Fit(train, valid);
             });
             double seconds = clock.Elapsed.TotalSeconds;
-            var ml = new Microsoft.ML.MLContext(0);
+            var ml = new MLContext(0);
             Persistence.AtomicFile.Write(outPath, s => ml.Model.Save(model, null, s));
 
             // Metrics on the validation data when given (k-NN against the training embeddings), else on the training data.
             var evalData = valid ?? train;
-            var report = ModelEvaluator.Evaluate(model, evalData, knnK: 5, reference: valid is null ? null : train);
+            var report = ml.MulticlassClassification.EvaluateMarginModel(model, evalData.ToDataView(ml, model.FeatureColumnName),
+                valid is null ? null : train.ToDataView(ml, model.FeatureColumnName), knnK: 5);
             var values = report.ToDictionary();
             values["evaluatedOn"] = valid is null ? "training" : "validation";
             values["epochs"] = model.History.Epochs.Count;

@@ -10,7 +10,7 @@ namespace MLNetMarginLoss.Embeddings;
 /// Memory is bounded by the block sizes, whatever the number of references.
 /// An instance owns scratch buffers and is not safe for concurrent searches.
 /// </summary>
-public sealed class CosineSearch
+internal sealed class CosineSearch
 {
     private readonly float[] _references;
     private readonly ComputeContext _context;

@@ -1,31 +1,56 @@
-namespace MLNetMarginLoss.Embeddings;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLNetMarginLoss.Embeddings;
+using MLNetMarginLoss.Engine;
+using MLNetMarginLoss.MLNet;
+
+namespace MLNetMarginLoss;
 
 /// <summary>
-/// The nearest-neighbour estimator: <see cref="Fit"/> stores a labelled reference set of embeddings (a gallery)
-/// and returns a <see cref="KnnModel"/> that classifies, retrieves and verifies by cosine similarity. New classes
-/// are recognised by adding their examples to the gallery; no retraining is needed.
+/// An ML.NET estimator for cosine k-nearest-neighbour classification of embeddings:
+/// <c>mlContext.MulticlassClassification.Trainers.KnnClassifier(options)</c>. <see cref="Fit"/> stores a labelled
+/// gallery (its embedding column and key label column) and returns a <see cref="KnnTransformer"/> that adds Score
+/// (per-class vote share), PredictedLabel (a key with the gallery label's values; key 0 = unknown in open-set mode) and
+/// Similarity (the best cosine). New classes are recognised by adding their examples to the gallery; nothing is retrained.
 /// </summary>
-public sealed class KnnClassifier
+public sealed partial class KnnClassifier : IEstimator<KnnTransformer>
 {
-    /// <summary>Creates the estimator.</summary>
-    public KnnClassifier(KnnClassifierOptions? options = null)
+    private readonly Options _options;
+
+    /// <summary>Creates the estimator; the options are validated here and copied.</summary>
+    /// <exception cref="ArgumentException">An option is out of range or two columns share a name; the message says which.</exception>
+    public KnnClassifier(Options? options = null)
     {
-        Options = options ?? new KnnClassifierOptions();
-        if (Options.K < 1) throw new ArgumentOutOfRangeException(nameof(options), Options.K, "K must be at least 1.");
-        if (Options.SimilarityThreshold is { } t && (float.IsNaN(t) || t < -1 || t > 1))
-            throw new ArgumentOutOfRangeException(nameof(options), t, "The similarity threshold must be a cosine in [−1, 1].");
+        _options = (options ?? new Options()).Clone();
+        _options.Validate();
     }
 
-    /// <summary>The settings.</summary>
-    public KnnClassifierOptions Options { get; }
+    /// <summary>A copy of the options this estimator uses.</summary>
+    public Options ClassifierOptions => _options.Clone();
 
-    /// <summary>Builds the model over <paramref name="references"/>, which must carry labels.</summary>
-    public KnnModel Fit(EmbeddingSet references)
+    /// <summary>Checks the gallery's embedding and label columns and returns the schema the transformer will produce.</summary>
+    /// <exception cref="ArgumentException">A column is missing or has the wrong type; the message says how to fix it.</exception>
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
-        ArgumentNullException.ThrowIfNull(references);
-        if (references.Labels is null) throw new ArgumentException("The reference embeddings need labels to vote with.");
-        if (references.Count == 0) throw new ArgumentException("The reference set is empty.");
-        int classes = Math.Max(references.ClassNames.Count, references.Labels.Max() + 1);
-        return new KnnModel(references, classes, Options);
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        var o = _options;
+        InputColumns.CheckLabel(InputColumns.Find(inputSchema, o.LabelColumnName), o.LabelColumnName, inputSchema);
+        InputColumns.CheckFeatures(InputColumns.Find(inputSchema, o.FeatureColumnName), o.FeatureColumnName, inputSchema);
+        // Score and Similarity are vectors of Single, PredictedLabel a key like the label (see InputColumns.OutputShape).
+        return InputColumns.OutputShape(inputSchema, o.FeatureColumnName, o.LabelColumnName, o.ScoreColumnName, o.PredictionColumnName, embedding: o.SimilarityColumnName);
+    }
+
+    /// <summary>Reads the gallery (every row of <paramref name="input"/>) and returns the classifier over it.</summary>
+    /// <exception cref="ArgumentException">The gallery is empty, a column has the wrong type, a label is missing (key 0) or an embedding is not finite.</exception>
+    public KnnTransformer Fit(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var o = _options;
+        InputColumns.Check(input.Schema, o.LabelColumnName, o.FeatureColumnName, "The gallery");
+        int d = ((VectorDataViewType)input.Schema[o.FeatureColumnName].Type).Size;
+        var gallery = DataViewReader.Read(input, o.FeatureColumnName, o.LabelColumnName, TensorShape.Vector(d), "gallery", requireLabels: true);
+        if (gallery.Count == 0) throw new ArgumentException("The gallery has no rows; k-NN needs labelled embeddings to vote with.");
+        var index = new KnnIndex(gallery.Features, d, gallery.Labels!, gallery.ClassCount, o.K, o.Voting, o.SimilarityThreshold);
+        return new KnnTransformer(index, gallery.ClassNames, o.Clone());
     }
 }

@@ -8,7 +8,7 @@ namespace MLNetMarginLoss.Embeddings;
 /// class with the <see cref="Voting"/> weights; a tie between classes goes to the tied class whose best
 /// neighbour ranks first (i.e. is the most similar).</para>
 /// </summary>
-public sealed class KnnVoter
+internal sealed class KnnVoter
 {
     /// <summary>The label returned when no neighbour is similar enough.</summary>
     public const int Unknown = -1;

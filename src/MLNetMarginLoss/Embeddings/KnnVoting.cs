@@ -1,4 +1,4 @@
-namespace MLNetMarginLoss.Embeddings;
+namespace MLNetMarginLoss;
 
 /// <summary>How the k nearest neighbours' labels are combined into one prediction.</summary>
 public enum KnnVoting

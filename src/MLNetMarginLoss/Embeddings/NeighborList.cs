@@ -1,4 +1,4 @@
-namespace MLNetMarginLoss.Embeddings;
+namespace MLNetMarginLoss;
 
 /// <summary>
 /// The result of a k-nearest-neighbour search: for each query, <see cref="K"/> reference indices and their

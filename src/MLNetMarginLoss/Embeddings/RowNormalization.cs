@@ -5,7 +5,7 @@ namespace MLNetMarginLoss.Embeddings;
 /// evaluators share. The arithmetic is <see cref="MLNetMarginLoss.Engine.Kernels.RowOps.L2NormalizeInPlace"/>: a zero
 /// row stays zero, so its cosine similarity to anything is 0.
 /// </summary>
-public static class RowNormalization
+internal static class RowNormalization
 {
     /// <summary>Scales every row of <paramref name="rows"/> in place to unit L2 norm.</summary>
     /// <param name="rows">Row-major matrix; its length must be a multiple of <paramref name="dimension"/>.</param>

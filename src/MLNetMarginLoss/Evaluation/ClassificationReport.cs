@@ -6,13 +6,16 @@ namespace MLNetMarginLoss.Evaluation;
 /// <summary>
 /// Per-class precision, recall, F1 and support, plus accuracy and macro / support-weighted averages,
 /// with the definitions and the text layout of scikit-learn's <c>classification_report</c>
-/// (zero-division results are reported as 0, scikit-learn's default).
+/// (zero-division results are reported as 0, scikit-learn's default). A row predicted as no class (the k-NN
+/// classifier's open-set "unknown", key 0) is a miss for its class's recall and counts towards no class's precision.
+/// Built from an <c>IDataView</c> by <c>mlContext.MulticlassClassification.ClassificationReport</c>.
 /// </summary>
 public sealed class ClassificationReport
 {
     private ClassificationReport(IReadOnlyList<ClassificationReportRow> classes, double accuracy, int total,
-        ClassificationReportRow macro, ClassificationReportRow weighted)
+        ClassificationReportRow macro, ClassificationReportRow weighted, int unknown)
     {
+        UnknownCount = unknown;
         Classes = classes;
         Accuracy = accuracy;
         TotalSupport = total;
@@ -29,6 +32,9 @@ public sealed class ClassificationReport
     /// <summary>Number of rows.</summary>
     public int TotalSupport { get; }
 
+    /// <summary>Rows predicted as no class (open-set "unknown"); each is a miss.</summary>
+    public int UnknownCount { get; }
+
     /// <summary>Unweighted mean of the per-class values ("macro avg").</summary>
     public ClassificationReportRow MacroAverage { get; }
 
@@ -37,10 +43,10 @@ public sealed class ClassificationReport
 
     /// <summary>Builds a report from true and predicted labels.</summary>
     /// <param name="labels">True classes.</param>
-    /// <param name="predicted">Predicted classes, same length.</param>
+    /// <param name="predicted">Predicted classes, same length; −1 = no class (unknown).</param>
     /// <param name="classCount">Number of classes (every class gets a row, as scikit-learn does with <c>labels=range(C)</c>).</param>
     /// <param name="classNames">Names for the rows; class indices when null.</param>
-    public static ClassificationReport Create(ReadOnlySpan<int> labels, ReadOnlySpan<int> predicted, int classCount, IReadOnlyList<string>? classNames = null)
+    internal static ClassificationReport Create(ReadOnlySpan<int> labels, ReadOnlySpan<int> predicted, int classCount, IReadOnlyList<string>? classNames = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(classCount);
         if (labels.Length != predicted.Length)
@@ -51,13 +57,15 @@ public sealed class ClassificationReport
         var tp = new int[classCount];
         var support = new int[classCount];
         var predictedCount = new int[classCount];
-        int correct = 0;
+        int correct = 0, unknown = 0;
         for (int i = 0; i < labels.Length; i++)
         {
             int y = labels[i], p = predicted[i];
             if ((uint)y >= (uint)classCount) throw new ArgumentException($"Label {y} at row {i} is outside [0, {classCount}).", nameof(labels));
-            if ((uint)p >= (uint)classCount) throw new ArgumentException($"Prediction {p} at row {i} is outside [0, {classCount}).", nameof(predicted));
-            support[y]++; predictedCount[p]++;
+            if (p != -1 && (uint)p >= (uint)classCount) throw new ArgumentException($"Prediction {p} at row {i} is outside [0, {classCount}) and is not −1 (unknown).", nameof(predicted));
+            support[y]++;
+            if (p < 0) { unknown++; continue; }
+            predictedCount[p]++;
             if (y == p) { tp[y]++; correct++; }
         }
         var rows = new ClassificationReportRow[classCount];
@@ -74,7 +82,7 @@ public sealed class ClassificationReport
         }
         var macro = new ClassificationReportRow("macro avg", mp / classCount, mr / classCount, mf / classCount, total);
         var weighted = new ClassificationReportRow("weighted avg", wp / total, wr / total, wf / total, total);
-        return new ClassificationReport(rows, (double)correct / total, total, macro, weighted);
+        return new ClassificationReport(rows, (double)correct / total, total, macro, weighted, unknown);
     }
 
     /// <summary>

@@ -38,7 +38,7 @@ public sealed class EmbeddingDiagnostics
     public IReadOnlyList<double> ExplainedVarianceRatio => Pca.ExplainedVarianceRatio;
 
     /// <summary>Computes the diagnostics of row-major <paramref name="embeddings"/> with their <paramref name="labels"/>.</summary>
-    public static EmbeddingDiagnostics Compute(ReadOnlySpan<float> embeddings, int dimension, ReadOnlySpan<int> labels)
+    internal static EmbeddingDiagnostics Compute(ReadOnlySpan<float> embeddings, int dimension, ReadOnlySpan<int> labels)
     {
         int n = RowNormalization.CheckShape(embeddings.Length, dimension, nameof(embeddings));
         if (labels.Length != n) throw new ArgumentException($"Got {labels.Length} labels for {n} embeddings.", nameof(labels));

@@ -6,11 +6,12 @@ using MLNetMarginLoss.Training;
 namespace MLNetMarginLoss.Evaluation;
 
 /// <summary>
-/// Evaluates a trained model on labelled data in one call: the head's classification metrics and report, and
+/// Evaluates a trained model on labelled rows in one call, batched through the engine (the path behind
+/// <c>mlContext.MulticlassClassification.EvaluateMarginModel</c>): the head's classification metrics and report, and
 /// optionally k-NN accuracy on the embeddings, leave-one-out retrieval metrics, verification on balanced pairs and
 /// embedding diagnostics. Predictions never read the labels; only the scoring here does.
 /// </summary>
-public static class ModelEvaluator
+internal static class ModelEvaluator
 {
     /// <summary>Evaluates <paramref name="model"/> on <paramref name="data"/>.</summary>
     /// <param name="model">The trained model.</param>
@@ -46,9 +47,9 @@ public static class ModelEvaluator
             else
             {
                 var gallery = model.Network.Transform(reference);
-                var refSet = new EmbeddingSet(gallery.Embedding, gallery.EmbeddingSize, AlignLabels(model, reference), model.ClassNames);
-                var knn = new KnnClassifier(new KnnClassifierOptions { K = knnK }).Fit(refSet);
-                knnAccuracy = knn.Transform(new EmbeddingSet(p.Embedding, p.EmbeddingSize)).Accuracy(labels);
+                var index = new KnnIndex(gallery.Embedding, gallery.EmbeddingSize, AlignLabels(model, reference), c, knnK, KnnVoting.DistanceWeighted, null);
+                var predicted = index.Classify(p.Embedding).Predicted;
+                knnAccuracy = predicted.Zip(labels).Count(t => t.First == t.Second) / (double)labels.Length;
             }
         }
         var retrievalMetrics = retrieval ? RetrievalEvaluator.Evaluate(p.Embedding, p.EmbeddingSize, labels) : null;

@@ -7,7 +7,7 @@ namespace MLNetMarginLoss.Evaluation;
 /// (p as float, as ML.NET), and the prior log-loss used by <see cref="MulticlassMetrics.LogLossReduction"/>
 /// is the entropy of the label frequencies.
 /// </summary>
-public static class MulticlassEvaluator
+internal static class MulticlassEvaluator
 {
     private const float Epsilon = (float)1e-15;
 

@@ -8,7 +8,7 @@ namespace MLNetMarginLoss.Evaluation;
 /// (same, different, same, …) so that every contiguous fold of the list is balanced as well.
 /// Pairs are drawn with replacement; a pair never joins a row with itself.
 /// </summary>
-public static class PairGenerator
+internal static class PairGenerator
 {
     /// <summary>Generates <paramref name="pairCount"/> pairs (an even number) from <paramref name="labels"/>.</summary>
     /// <param name="labels">Class of every row.</param>

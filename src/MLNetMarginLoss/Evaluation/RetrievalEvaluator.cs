@@ -8,7 +8,7 @@ namespace MLNetMarginLoss.Evaluation;
 /// (<see cref="CosineSearch.SearchReferences(int, int, int)"/>), k = the largest R of any query.
 /// Neighbours of equal similarity are ordered by row index.
 /// </summary>
-public static class RetrievalEvaluator
+internal static class RetrievalEvaluator
 {
     /// <summary>Evaluates row-major <paramref name="embeddings"/> (N × <paramref name="dimension"/>) with their <paramref name="labels"/>.</summary>
     /// <param name="embeddings">Embeddings; normalised internally.</param>

@@ -3,7 +3,7 @@ using MLNetMarginLoss.Embeddings;
 namespace MLNetMarginLoss.Evaluation;
 
 /// <summary>Scores verification pairs by cosine similarity of their embeddings and computes <see cref="VerificationMetrics"/>.</summary>
-public static class VerificationEvaluator
+internal static class VerificationEvaluator
 {
     /// <summary>Cosine similarity of every pair of rows of <paramref name="embeddings"/> (row-major, N × <paramref name="dimension"/>).</summary>
     public static float[] ScorePairs(ReadOnlySpan<float> embeddings, int dimension, VerificationPairs pairs)

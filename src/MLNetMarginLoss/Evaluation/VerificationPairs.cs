@@ -1,7 +1,7 @@
 namespace MLNetMarginLoss.Evaluation;
 
 /// <summary>Pairs of row indices with whether the two rows share a class ("same" / genuine pairs).</summary>
-public sealed class VerificationPairs
+internal sealed class VerificationPairs
 {
     /// <summary>Creates a pair list; the three arrays must have the same length.</summary>
     public VerificationPairs(int[] first, int[] second, bool[] isSame)

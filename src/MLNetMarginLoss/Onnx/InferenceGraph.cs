@@ -73,7 +73,7 @@ internal static class InferenceGraph
     }
 
     /// <summary>Rows of a [N, K] value divided by max(‖row‖₂, 10⁻¹²), as <c>F.normalize</c>.</summary>
-    private static string NormalizeRows(OnnxGraphBuilder g, string value, string? output)
+    internal static string NormalizeRows(OnnxGraphBuilder g, string value, string? output)
     {
         var norm = g.Node("ReduceL2", [value], null, Ints("axes", 1), Int("keepdims", 1));
         var floored = g.Node("Max", [norm, g.Scalar("norm_floor", 1e-12f)]);
@@ -104,7 +104,11 @@ internal static class InferenceGraph
         }
     }
 
-    private static (string Output, TensorShape Shape) EmitLayer(OnnxGraphBuilder g, Layer layer, string prefix, string x, TensorShape shape)
+    /// <summary>
+    /// Emits <paramref name="layer"/> (its parameters are initializers named <paramref name="prefix"/> + state name)
+    /// on the value <paramref name="x"/> of per-sample shape <paramref name="shape"/>; returns the output and its shape.
+    /// </summary>
+    internal static (string Output, TensorShape Shape) EmitLayer(OnnxGraphBuilder g, Layer layer, string prefix, string x, TensorShape shape)
     {
         var outShape = layer.GetOutputShape(shape);
         switch (layer)

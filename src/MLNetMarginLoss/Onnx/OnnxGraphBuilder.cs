@@ -40,6 +40,17 @@ internal sealed class OnnxGraphBuilder
         return name;
     }
 
+    /// <summary>Adds an int64 initializer with the given name and the values as a 1-D tensor (e.g. a table of labels).</summary>
+    public string Int64Initializer(string name, ReadOnlySpan<long> values)
+    {
+        if (!_names.Add(name)) throw new InvalidOperationException($"ONNX graph: the name '{name}' is used twice.");
+        var t = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64 };
+        t.Dims.Add(values.Length);
+        t.RawData = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values));
+        _graph.Initializer.Add(t);
+        return name;
+    }
+
     /// <summary>Adds an int64 constant initializer (shapes, axes).</summary>
     public string Int64s(string hint, params long[] values)
     {

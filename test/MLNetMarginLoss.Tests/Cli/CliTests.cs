@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
-using MLNetMarginLoss.Embeddings;
+using Microsoft.ML;
+using Microsoft.ML.Data;
 using MLNetMarginLoss.Tests.Training;
 using MLNetMarginLoss.Training;
 
@@ -50,7 +51,9 @@ public sealed class CliTests
             var trained = new ArcFaceTrainer(TestModels.SmallMlp(epochs: 1)).Fit(FashionMnist.Train(800));
             TestModels.Save(trained, model);
             var data = FashionMnist.Test(50);
-            var inProcess = new EmbeddingExtractor(trained).Transform(data);
+            var ml = new MLContext(0);
+            var view = MLNet.TestDataViews.FromDataset(ml, data);
+            var inProcess = ml.Transforms.ExtractEmbeddings(trained).Fit(view).Transform(view).GetColumn<float[]>("Embedding").ToArray();
 
             var r = CliRunner.Run("embed", "--model", model, "--data", "fashion-mnist:test", "--limit", "50", "--out", csv);
             Assert.AreEqual(0, r.ExitCode, r.StdErr);
@@ -62,7 +65,7 @@ public sealed class CliTests
                 var fields = lines[i + 1].Split(',');
                 Assert.AreEqual(data.ClassNames[data.Labels![i]], fields[0]);
                 var values = fields.Skip(1).Select(f => float.Parse(f, CultureInfo.InvariantCulture)).ToArray();
-                CollectionAssert.AreEqual(inProcess.Row(i).ToArray(), values, $"row {i} differs");
+                CollectionAssert.AreEqual(inProcess[i], values, $"row {i} differs");
             }
         }
         finally

@@ -1,0 +1,183 @@
+using System.Globalization;
+using System.Numerics.Tensors;
+using Google.Protobuf;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLNetMarginLoss.Embeddings;
+using MLNetMarginLoss.Engine;
+using MLNetMarginLoss.MLNet;
+
+namespace MLNetMarginLoss;
+
+/// <summary>
+/// The transformer <see cref="KnnClassifier"/> returns: a labelled gallery of embeddings that classifies by cosine
+/// k-nearest-neighbour vote. <see cref="Transform"/> reads the embedding column and adds Score (each class's share of
+/// the neighbours' vote weight, in the gallery label key's order), PredictedLabel (a key with the gallery label's
+/// values; key 0, ML.NET's missing value, for a row no neighbour of which reaches the similarity threshold) and
+/// Similarity (the best cosine, a Vector&lt;Single, 1&gt;). Labels are never read.
+/// <para>
+/// Underneath it is a chain of ML.NET's own transformers: the gallery and the vote as an ONNX graph in an
+/// OnnxTransformer, then the conversions that make PredictedLabel a key. So <c>mlContext.Model.Save</c> writes a
+/// standard ML.NET model that an application referencing only Microsoft.ML, Microsoft.ML.OnnxTransformer and
+/// Microsoft.ML.OnnxRuntime loads with <c>mlContext.Model.Load</c>, and <see cref="Transform"/> gives exactly what that
+/// loaded model gives. That path scores one row at a time; <see cref="Classify(IDataView)"/> and
+/// <see cref="Search(ReadOnlySpan{float}, int)"/> score whole batches with a blocked GEMM and a streaming top-k (the
+/// same rule, up to float rounding in near-ties).
+/// </para>
+/// </summary>
+public sealed class KnnTransformer : ITransformer
+{
+    private readonly KnnIndex _index;
+    private readonly KnnClassifier.Options _options;
+    private readonly ITransformer _chain;
+    private readonly uint[] _galleryLabels;
+
+    internal KnnTransformer(KnnIndex index, IReadOnlyList<string> classNames, KnnClassifier.Options options)
+    {
+        _index = index;
+        _options = options;
+        ClassNames = classNames.ToArray();
+        _galleryLabels = new uint[index.Count];
+        for (int i = 0; i < _galleryLabels.Length; i++) _galleryLabels[i] = (uint)index.Labels[i] + 1;
+        var names = new KnnGraphNames(options.FeatureColumnName, options.ScoreColumnName, options.SimilarityColumnName, options.PredictionColumnName + ".Index");
+        var metadata = new Dictionary<string, string>
+        {
+            ["mlnet-margin.component"] = nameof(KnnClassifier),
+            ["mlnet-margin.k"] = K.ToString(CultureInfo.InvariantCulture),
+            ["mlnet-margin.voting"] = Voting.ToString(),
+            ["mlnet-margin.similarity-threshold"] = SimilarityThreshold?.ToString("R", CultureInfo.InvariantCulture) ?? "",
+            ["mlnet-margin.class-names"] = System.Text.Json.JsonSerializer.Serialize(ClassNames),
+        };
+        var onnx = KnnGraph.Build(index, names, metadata).ToByteArray();
+        _chain = PredictionChain.Build(new MLContext(seed: 0), onnx, names.Input, [names.Score, names.Similarity], names.PredictedIndex,
+            options.PredictionColumnName, ClassNames, index.Dimension, unknownIndex: SimilarityThreshold is not null);
+    }
+
+    /// <summary>Class names in the gallery label key's order: key value i + 1 (Score slot i) is <c>ClassNames[i]</c>.</summary>
+    public IReadOnlyList<string> ClassNames { get; }
+
+    /// <summary>Neighbours that vote: <see cref="KnnClassifier.Options.K"/>, at most <see cref="GallerySize"/>.</summary>
+    public int K => _index.K;
+
+    /// <summary>The vote weighting.</summary>
+    public KnnVoting Voting => _index.Voting;
+
+    /// <summary>The open-set threshold (a cosine), or null when every row gets a class.</summary>
+    public float? SimilarityThreshold => _index.SimilarityThreshold;
+
+    /// <summary>Rows in the gallery.</summary>
+    public int GallerySize => _index.Count;
+
+    /// <summary>Dimension of the embeddings.</summary>
+    public int EmbeddingSize => _index.Dimension;
+
+    /// <summary>The label key value (1-based, as in the gallery's label column) of every gallery row, in gallery order.</summary>
+    public IReadOnlyList<uint> GalleryLabels => _galleryLabels;
+
+    /// <summary>The embedding column read.</summary>
+    public string FeatureColumnName => _options.FeatureColumnName;
+
+    /// <summary>The vote-share column written.</summary>
+    public string ScoreColumnName => _options.ScoreColumnName;
+
+    /// <summary>The predicted-label column written.</summary>
+    public string PredictionColumnName => _options.PredictionColumnName;
+
+    /// <summary>The best-similarity column written.</summary>
+    public string SimilarityColumnName => _options.SimilarityColumnName;
+
+    /// <inheritdoc />
+    public bool IsRowToRowMapper => _chain.IsRowToRowMapper;
+
+    /// <inheritdoc />
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
+    {
+        CheckInput(inputSchema);
+        return _chain.GetOutputSchema(inputSchema);
+    }
+
+    /// <inheritdoc />
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
+    {
+        CheckInput(inputSchema);
+        return _chain.GetRowToRowMapper(inputSchema);
+    }
+
+    /// <summary>Adds Score, PredictedLabel and Similarity to <paramref name="input"/> (lazily, one row at a time, as ML.NET transformers do).</summary>
+    /// <exception cref="ArgumentException">The embedding column is missing or is not a vector of <see cref="EmbeddingSize"/> Single values.</exception>
+    public IDataView Transform(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        CheckInput(input.Schema);
+        return _chain.Transform(input);
+    }
+
+    /// <summary>Saves the transformer as ML.NET's built-in transformers (ONNX inside an OnnxTransformer, then conversions).</summary>
+    void ICanSaveModel.Save(ModelSaveContext ctx) => _chain.Save(ctx);
+
+    /// <summary>
+    /// Classifies every row of <paramref name="input"/> in one batch (its embedding column is read once; the gallery is
+    /// searched with a blocked GEMM and a streaming top-k): the fast path for evaluating many rows.
+    /// </summary>
+    /// <exception cref="ArgumentException">The embedding column is missing, of the wrong size, or holds a value that is not finite.</exception>
+    public KnnPredictions Classify(IDataView input) => Classify(ReadEmbeddings(input));
+
+    /// <summary>Classifies row-major query embeddings (<see cref="EmbeddingSize"/> floats per row; need not be normalised).</summary>
+    public KnnPredictions Classify(ReadOnlySpan<float> queries)
+    {
+        var (score, predicted, similarity, neighbors) = _index.Classify(queries);
+        return new KnnPredictions(ClassNames, score, predicted, similarity, neighbors);
+    }
+
+    /// <summary>
+    /// Retrieval: the <paramref name="k"/> most similar gallery rows of every query (row-major, <see cref="EmbeddingSize"/>
+    /// floats per row), best first, as gallery row indices with their cosine similarities (k is capped at the gallery size).
+    /// </summary>
+    public NeighborList Search(ReadOnlySpan<float> queries, int k) => _index.Search(queries, k);
+
+    /// <summary>Retrieval for every row of <paramref name="input"/>'s embedding column; see <see cref="Search(ReadOnlySpan{float}, int)"/>.</summary>
+    public NeighborList Search(IDataView input, int k) => _index.Search(ReadEmbeddings(input), k);
+
+    /// <summary>
+    /// Verification with this classifier's <see cref="SimilarityThreshold"/>: the cosine similarity of two embeddings
+    /// and whether it reaches the threshold (same identity / class).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The classifier has no similarity threshold; use the static overload.</exception>
+    public (float Similarity, bool Same) Verify(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+        => Verify(a, b, SimilarityThreshold ?? throw new InvalidOperationException("This classifier has no SimilarityThreshold; pass a threshold to KnnTransformer.Verify(a, b, threshold)."));
+
+    /// <summary>
+    /// Verification: the cosine similarity of two embeddings and whether it reaches <paramref name="threshold"/> — e.g.
+    /// a threshold chosen by the 10-fold protocol of <c>mlContext.MulticlassClassification.EvaluateVerification</c>.
+    /// </summary>
+    public static (float Similarity, bool Same) Verify(ReadOnlySpan<float> a, ReadOnlySpan<float> b, float threshold)
+    {
+        float s = Similarity(a, b);
+        return (s, s >= threshold);
+    }
+
+    /// <summary>The cosine similarity of two embeddings (0 when either is zero).</summary>
+    /// <exception cref="ArgumentException">The embeddings are empty or differ in size.</exception>
+    public static float Similarity(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        if (a.Length != b.Length || a.Length == 0) throw new ArgumentException($"Embeddings of sizes {a.Length} and {b.Length} cannot be compared.");
+        float na = TensorPrimitives.Norm(a), nb = TensorPrimitives.Norm(b);
+        return TensorPrimitives.Dot(a, b) / MathF.Max(na * nb, 1e-12f);
+    }
+
+    private float[] ReadEmbeddings(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        CheckInput(input.Schema);
+        return DataViewReader.Read(input, FeatureColumnName, null, TensorShape.Vector(EmbeddingSize), "query data", requireLabels: false).Features;
+    }
+
+    private void CheckInput(DataViewSchema schema)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        var col = schema.GetColumnOrNull(FeatureColumnName)
+            ?? throw new ArgumentException($"The input has no embedding column '{FeatureColumnName}' (columns: {string.Join(", ", schema.Where(c => !c.IsHidden).Select(c => c.Name))}); add mlContext.Transforms.ExtractEmbeddings(model) before the classifier or set FeatureColumnName.");
+        if (col.Type is not VectorDataViewType { ItemType: var item, Size: var n } || item != NumberDataViewType.Single || n != EmbeddingSize)
+            throw new ArgumentException($"Column '{FeatureColumnName}' is {col.Type}, but the gallery holds embeddings of {EmbeddingSize} Single values.");
+    }
+}
