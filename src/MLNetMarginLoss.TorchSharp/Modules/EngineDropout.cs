@@ -16,7 +16,6 @@ internal sealed class EngineDropout : nn.Module<Tensor, Tensor>
 {
     private SeededRandom _random = new(0);
     private Generator? _generator;
-    private long _seed;
     private bool _seedPending = true;
 
     public EngineDropout(double probability) : base(nameof(EngineDropout)) => Probability = probability;
@@ -27,11 +26,13 @@ internal sealed class EngineDropout : nn.Module<Tensor, Tensor>
     /// <summary>Draw the engine's masks on the host instead of device random numbers.</summary>
     public bool ReplayEngineMasks { get; set; }
 
-    /// <summary>Takes <paramref name="random"/> (already forked for this layer, as the engine's layer forks) as the mask source.</summary>
+    /// <summary>
+    /// Takes <paramref name="random"/> (already forked for this layer, as the engine's layer forks) as the mask source:
+    /// replayed masks draw from it directly; device masks come from a generator seeded with its next draw.
+    /// </summary>
     public void Seed(SeededRandom random)
     {
         _random = random;
-        _seed = unchecked((long)new SeededRandom(unchecked((long)random.Fork().NextUInt64())).NextUInt64());
         _seedPending = true;
     }
 
@@ -53,7 +54,7 @@ internal sealed class EngineDropout : nn.Module<Tensor, Tensor>
                 _generator = new Generator(0, input.device);
                 _seedPending = true;
             }
-            if (_seedPending) { _generator.manual_seed(_seed); _seedPending = false; }
+            if (_seedPending) { _generator.manual_seed(unchecked((long)_random.NextUInt64())); _seedPending = false; }
             var uniform = rand(input.shape, input.dtype, input.device, generator: _generator);
             mask = uniform.ge(Probability).to(input.dtype) * (float)(1.0 / (1.0 - Probability));
         }
