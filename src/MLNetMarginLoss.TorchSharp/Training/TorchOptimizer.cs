@@ -35,7 +35,8 @@ internal sealed class TorchOptimizer : IDisposable
 
     private sealed record Entry(int Group, int Index, TorchParameter Torch, EngineParameter Engine)
     {
-        public long SgdSteps { get; set; }
+        /// <summary>Updates this parameter received (TorchSharp's SGD and Adadelta do not count them).</summary>
+        public long Steps { get; set; }
     }
 
     /// <param name="options">The trainer's options (optimizer, rates, decay, momentum).</param>
@@ -58,18 +59,20 @@ internal sealed class TorchOptimizer : IDisposable
             if (exempt.Count > 0) split.Add((groups[g].Multiplier, exempt, 0));
         }
         double GroupRate(float multiplier) => (float)options.LearningRate * multiplier;
+        // The engine keeps its hyper-parameters in float (β₂ = 0.999f is 0.99900001287…); the same values go to TorchSharp.
+        const double Beta1 = 0.9f, Beta2 = 0.999f, AdamEpsilon = 1e-8f, Rho = 0.9f, AdadeltaEpsilon = 1e-6f;
         switch (_kind)
         {
             case OptimizerKind.Adam:
             {
-                var pg = split.Select(s => new Adam.ParamGroup(s.Parameters, GroupRate(s.Multiplier), 0.9, 0.999, 1e-8, s.Decay, false, false)).ToList();
+                var pg = split.Select(s => new Adam.ParamGroup(s.Parameters, GroupRate(s.Multiplier), Beta1, Beta2, AdamEpsilon, s.Decay, false, false)).ToList();
                 _optimizer = optim.Adam(pg, lr);
                 _groups.AddRange(pg.Select((g, i) => ((ParamGroup)g, split[i].Multiplier)));
                 break;
             }
             case OptimizerKind.AdamW:
             {
-                var pg = split.Select(s => new AdamW.ParamGroup(s.Parameters, GroupRate(s.Multiplier), 0.9, 0.999, 1e-8, s.Decay, false, false)).ToList();
+                var pg = split.Select(s => new AdamW.ParamGroup(s.Parameters, GroupRate(s.Multiplier), Beta1, Beta2, AdamEpsilon, s.Decay, false, false)).ToList();
                 _optimizer = optim.AdamW(pg, lr);
                 _groups.AddRange(pg.Select((g, i) => ((ParamGroup)g, split[i].Multiplier)));
                 break;
@@ -83,7 +86,7 @@ internal sealed class TorchOptimizer : IDisposable
             }
             case OptimizerKind.Adadelta:
             {
-                var pg = split.Select(s => new Adadelta.ParamGroup(s.Parameters, GroupRate(s.Multiplier), 0.9, 1e-6, s.Decay, false)).ToList();
+                var pg = split.Select(s => new Adadelta.ParamGroup(s.Parameters, GroupRate(s.Multiplier), Rho, AdadeltaEpsilon, s.Decay, false)).ToList();
                 _optimizer = optim.Adadelta(pg, lr);
                 _groups.AddRange(pg.Select((g, i) => ((ParamGroup)g, split[i].Multiplier)));
                 break;
@@ -107,8 +110,8 @@ internal sealed class TorchOptimizer : IDisposable
     {
         _optimizer.step();
         _stepCount++;
-        if (_kind == OptimizerKind.Sgd)
-            foreach (var e in _entries.Where(e => e.Torch.requires_grad)) e.SgdSteps++;
+        foreach (var e in _entries)
+            if (e.Torch.requires_grad) e.Steps++;
     }
 
     /// <summary>The state as the engine's optimizer would hold it (for checkpoints shared by both backends).</summary>
@@ -119,7 +122,7 @@ internal sealed class TorchOptimizer : IDisposable
         for (int i = 0; i < _entries.Count; i++)
         {
             var e = _entries[i];
-            long steps = Steps(e, states[i]);
+            long steps = e.Steps;
             slots.Add(new OptimizerSlot(SlotName(e, EngineOptimizer.StepSlotKind), [steps / StepLowRange, steps % StepLowRange]));
             foreach (var (kind, tensor) in Tensors(states[i]))
                 slots.Add(new OptimizerSlot(SlotName(e, kind), tensor is null ? new float[e.Engine.Length] : TensorTransfer.ToArray(tensor)));
@@ -138,6 +141,7 @@ internal sealed class TorchOptimizer : IDisposable
             var e = _entries[i];
             var stepValues = Slot(byName, SlotName(e, EngineOptimizer.StepSlotKind), 2);
             long steps = (long)stepValues[0] * StepLowRange + (long)stepValues[1];
+            e.Steps = steps;
             var shape = e.Engine.Dims.Select(d => (long)d).ToArray();
             Tensor Load(string kind) => DeviceUpload.Floats(Slot(byName, SlotName(e, kind), e.Engine.Length), shape, e.Torch.device);
             switch (states[i])
@@ -158,7 +162,6 @@ internal sealed class TorchOptimizer : IDisposable
                     using (var d = Load("acc_delta")) a.acc_delta.copy_(d);
                     break;
                 case SGD.State s:
-                    e.SgdSteps = steps;
                     if (_momentum)
                     {
                         s.momentum_buffer?.Dispose();
@@ -181,14 +184,6 @@ internal sealed class TorchOptimizer : IDisposable
                 byHandle[p.Handle] = dict.State[k++];
         return _entries.Select(e => byHandle[e.Torch.Handle]).ToList();
     }
-
-    private long Steps(Entry e, TorchOptimizerState state) => state switch
-    {
-        Adam.State a => a.step,
-        AdamW.State a => a.step,
-        Adadelta.State a => a.step,
-        _ => e.SgdSteps,
-    };
 
     private IEnumerable<(string Kind, Tensor? Tensor)> Tensors(TorchOptimizerState state)
     {
