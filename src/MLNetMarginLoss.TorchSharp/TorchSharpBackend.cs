@@ -63,6 +63,14 @@ public sealed class TorchSharpBackend : TrainingBackend
     /// </summary>
     public long MaxDeviceDataBytes { get; init; } = 2L << 30;
 
+    /// <summary>
+    /// TensorFloat-32 on NVIDIA GPUs (Ampere and newer): true lets matrix products and cuDNN convolutions round their
+    /// inputs to 10-bit mantissas (faster, about 1e-3 relative error); false keeps full float32 precision, as the
+    /// engine computes. Set for the duration of training and restored afterwards. Default null: libtorch's own
+    /// defaults (matrix products in float32, cuDNN convolutions allowed to use TF32). No effect on the CPU.
+    /// </summary>
+    public bool? AllowTf32 { get; init; }
+
     /// <inheritdoc />
     public override string Name => "torchsharp";
 
@@ -92,7 +100,10 @@ public sealed class TorchSharpBackend : TrainingBackend
         var device = ResolveDevice();
         int previousThreads = get_num_threads();
         bool setThreads = job.Options.Threads > 0 && device.type == DeviceType.CPU;
+        bool setTf32 = AllowTf32 is not null && device.type == DeviceType.CUDA;
+        bool previousMatmulTf32 = setTf32 && backends.cuda.matmul.allow_tf32, previousCudnnTf32 = setTf32 && backends.cudnn.allow_tf32;
         if (setThreads) set_num_threads(job.Options.Threads);
+        if (setTf32) backends.cuda.matmul.allow_tf32 = backends.cudnn.allow_tf32 = AllowTf32!.Value;
         try
         {
             using var run = new TorchTrainingRun(job, device, TorchDevices.Describe(device), MaxDeviceDataBytes);
@@ -101,6 +112,11 @@ public sealed class TorchSharpBackend : TrainingBackend
         finally
         {
             if (setThreads) set_num_threads(previousThreads);
+            if (setTf32)
+            {
+                backends.cuda.matmul.allow_tf32 = previousMatmulTf32;
+                backends.cudnn.allow_tf32 = previousCudnnTf32;
+            }
         }
     }
 }

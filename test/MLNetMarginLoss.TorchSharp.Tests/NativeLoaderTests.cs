@@ -98,9 +98,9 @@ public sealed class NativeLoaderTests
     public void TorchWorksInAProcessThatStartsCold()
     {
         string cache = TempFolder();
-        var (code, output) = RunChild(["torch-smoke", "cpu"], cache);
+        var (code, output) = RunChild(["torch-smoke", TestDevice.Name], cache);
         Assert.AreEqual(0, code, output);
-        StringAssert.Contains(output, "ok 22 on cpu");
+        StringAssert.Contains(output, "ok 22 on " + TorchDevices.Describe(TestDevice.Device));
         bool needsPatch = IsLinuxX64 && !NativeProbe.LibStdCxxDefines(TorchNativeLoader.MarkerSymbol, TorchNativeLoader.MarkerVersion);
         StringAssert.Contains(output, needsPatch ? "loader: patched: " + cache : "loader: not needed");
         Assert.AreEqual(needsPatch, Directory.Exists(cache) && Directory.EnumerateFiles(cache, TorchNativeLoader.ShimFileName, SearchOption.AllDirectories).Any());

@@ -13,7 +13,12 @@ namespace MLNetMarginLoss.TorchBackend.Tests;
 public static class TestAssembly
 {
     [AssemblyInitialize]
-    public static void Initialize(TestContext context) => _ = new TorchSharpBackend("cpu");
+    public static void Initialize(TestContext context)
+    {
+        _ = new TorchSharpBackend("cpu");
+        // The agreement tests compare float32 with float32: no TensorFloat-32 on GPUs that have it.
+        if (TestDevice.Device.type == DeviceType.CUDA) backends.cuda.matmul.allow_tf32 = backends.cudnn.allow_tf32 = false;
+    }
 }
 
 /// <summary>The device the cross-backend and training tests run on, and comparison helpers.</summary>
@@ -30,8 +35,8 @@ internal static class TestDevice
     /// <summary>The TorchSharp device (fails when CUDA is requested and missing: a GPU run must not pass on the CPU).</summary>
     public static Device Device => Resolved.Value;
 
-    /// <summary>A backend on the test device.</summary>
-    public static TorchSharpBackend Backend() => new(Name);
+    /// <summary>A backend on the test device (full float32 precision on GPUs too).</summary>
+    public static TorchSharpBackend Backend() => new(Name) { AllowTf32 = false };
 }
 
 /// <summary>Relative differences between engine results and TorchSharp results.</summary>
