@@ -13,11 +13,12 @@ public static class Program
 {
     public static int Main(string[] args)
     {
-        if (args.Length == 0 || args[0] is not ("torch-smoke" or "shim-raw"))
+        if (args.Length == 0 || args[0] is not ("torch-smoke" or "shim-raw" or "bench"))
         {
-            Console.Error.WriteLine("usage: torch-smoke [device] | shim-raw");
+            Console.Error.WriteLine("usage: torch-smoke [device] | shim-raw | bench [device] [rows]");
             return 2;
         }
+        if (args[0] == "bench") return Bench.Run(args.Length > 1 ? args[1] : "cpu", args.Length > 2 ? int.Parse(args[2]) : 60_000);
         try
         {
             if (args[0] == "shim-raw")

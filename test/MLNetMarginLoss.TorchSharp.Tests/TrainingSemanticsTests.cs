@@ -68,8 +68,8 @@ public sealed class TrainingSemanticsTests
         {
             Assert.AreEqual(e[i].LearningRate, t[i].LearningRate, "the schedule is the engine's");
             Assert.AreEqual(e[i].MarginActive, t[i].MarginActive, "the warm-up is the engine's");
-            worst = Math.Max(worst, Math.Abs(e[i].TrainLoss - t[i].TrainLoss) / Math.Abs(e[i].TrainLoss));
-            worst = Math.Max(worst, Math.Abs(e[i].ValidationLoss!.Value - t[i].ValidationLoss!.Value) / Math.Abs(e[i].ValidationLoss!.Value));
+            worst = Math.Max(worst, LossDifference(e[i].TrainLoss, t[i].TrainLoss));
+            worst = Math.Max(worst, LossDifference(e[i].ValidationLoss!.Value, t[i].ValidationLoss!.Value));
             Assert.AreEqual(e[i].TrainAccuracy, t[i].TrainAccuracy, 0.02, $"epoch {i} training accuracy");
             Assert.AreEqual(e[i].ValidationAccuracy!.Value, t[i].ValidationAccuracy!.Value, 0.02, $"epoch {i} validation accuracy");
         }
@@ -79,6 +79,45 @@ public sealed class TrainingSemanticsTests
         Assert.IsTrue(weights <= 1e-2, $"{head}: final weights differ by {weights:E2} (relative to the largest)");
         Assert.IsTrue(e[^1].ValidationAccuracy > 0.9, $"{head} learned the clusters ({e[^1].ValidationAccuracy:P0})");
     }
+
+    public static IEnumerable<object[]> OptionSets =>
+    [
+        ["SGD Nesterov, weight decay, step schedule", (Action<ArcFaceTrainer.Options>)(o => { o.Optimizer = OptimizerKind.Sgd; o.LearningRate = 0.05f; o.Nesterov = true; o.WeightDecay = 1e-3f; o.Schedule = ScheduleKind.Step; o.ScheduleStepEpochs = 1; o.ScheduleGamma = 0.5f; })],
+        ["AdamW, multi-step schedule, head rate ×3", (Action<ArcFaceTrainer.Options>)(o => { o.Optimizer = OptimizerKind.AdamW; o.WeightDecay = 0.05f; o.Schedule = ScheduleKind.MultiStep; o.ScheduleMilestones = [1, 2]; o.HeadLearningRateMultiplier = 3; })],
+        ["Adadelta, plateau schedule", (Action<ArcFaceTrainer.Options>)(o => { o.Optimizer = OptimizerKind.Adadelta; o.LearningRate = 1f; o.Schedule = ScheduleKind.ReduceOnPlateau; o.PlateauPatience = 0; })],
+        ["Adam, batch-norm MLP, first layer frozen", (Action<ArcFaceTrainer.Options>)(o => { o.Encoder = o.Encoder with { BatchNorm = true }; o.FrozenLayers = 1; o.WeightDecay = 1e-4f; })],
+    ];
+
+    /// <summary>Optimizers, schedules, decay, rates and frozen layers over three epochs: the histories agree.</summary>
+    [TestMethod]
+    [DynamicData(nameof(OptionSets))]
+    public void OptimizerAndScheduleOptionsMatchTheEngine(string name, Action<ArcFaceTrainer.Options> configure)
+    {
+        ArcFaceTrainer.Options Options(TrainingBackend? backend)
+        {
+            var o = Small(HeadKind.ArcFace, epochs: 3, backend);
+            configure(o);
+            return o;
+        }
+        var e = Train(Options(null), validation: true).Model.History.Epochs;
+        var t = Train(Options(TestDevice.Backend()), validation: true).Model.History.Epochs;
+        double worst = 0;
+        for (int i = 0; i < e.Count; i++)
+        {
+            Assert.AreEqual(e[i].LearningRate, t[i].LearningRate, $"{name}: epoch {i} learning rate");
+            worst = Math.Max(worst, LossDifference(e[i].TrainLoss, t[i].TrainLoss));
+            worst = Math.Max(worst, LossDifference(e[i].ValidationLoss!.Value, t[i].ValidationLoss!.Value));
+        }
+        for (int i = 0; i < e.Count; i++) Console.WriteLine($"  epoch {i}: train {e[i].TrainLoss:G6} / {t[i].TrainLoss:G6}, validation {e[i].ValidationLoss:G6} / {t[i].ValidationLoss:G6}");
+        Console.WriteLine($"{name}: max relative difference of the epoch losses {Agreement.Format(worst)}; learning rates {string.Join(", ", e.Select(r => r.LearningRate.ToString("G3")))}");
+        Assert.IsTrue(worst <= 1e-3, $"{name}: epoch losses differ by {worst:E2} (relative)");
+    }
+
+    /// <summary>
+    /// Relative difference of two mean losses, relative to at least 1e-3: near-perfect predictions have per-sample
+    /// losses of 1e-4 and below, which float32 softmax cross-entropy resolves only to about 1e-7 absolute.
+    /// </summary>
+    private static double LossDifference(double engine, double torch) => Math.Abs(engine - torch) / Math.Max(Math.Abs(engine), 1e-3);
 
     [TestMethod]
     public void ResumingFromACheckpointMatchesAnUninterruptedRun()
@@ -190,6 +229,21 @@ public sealed class TrainingSemanticsTests
             Assert.AreEqual(frozen, p.Value.SequenceEqual(trained[name]), $"{name} {(frozen ? "must not" : "must")} change");
         }
         CollectionAssert.AreEqual(head.Parameters[0].Value, model.Network.Head.Parameters[0].Value, "head rate 0: the centres stay");
+    }
+
+    /// <summary>Fine-tuning: an engine-trained model's encoder starts the TorchSharp run; with every layer frozen it is returned unchanged.</summary>
+    [TestMethod]
+    public void AnInitialModelStartsTheRun()
+    {
+        var start = Train(Small(epochs: 1)).Model;
+        var options = Small(epochs: 1, backend: TestDevice.Backend());
+        options.Seed = 99; // a different initialisation, which the initial model must override
+        options.InitialModel = start;
+        options.FrozenLayers = 2; // both linear layers of the MLP
+        var tuned = Train(options).Model;
+        foreach (var ((name, p, _), (_, q, _)) in start.Network.Encoder.Network.NamedState().Zip(tuned.Network.Encoder.Network.NamedState()))
+            CollectionAssert.AreEqual(p.Value, q.Value, name);
+        Assert.IsFalse(start.Network.Head.Parameters[0].Value.SequenceEqual(tuned.Network.Head.Parameters[0].Value), "the head is trained afresh");
     }
 
     [TestMethod]
