@@ -90,6 +90,19 @@ public sealed class TorchSharpBackend : TrainingBackend
         }
     }
 
+    /// <summary>"torchsharp (cuda:0)"; "torchsharp (cuda, unavailable)" when the requested device cannot be used.</summary>
+    public override string ToString()
+    {
+        try
+        {
+            return $"{Name} ({Device})";
+        }
+        catch (InvalidOperationException)
+        {
+            return $"{Name} ({RequestedDevice}, unavailable)";
+        }
+    }
+
     internal TorchSharp.torch.Device ResolveDevice()
     {
         lock (_gate) return _device ??= TorchDevices.Resolve(RequestedDevice);

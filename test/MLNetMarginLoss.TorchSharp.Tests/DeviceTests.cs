@@ -56,6 +56,7 @@ public sealed class DeviceTests
             StringAssert.Contains(tooFar.Message, "finds");
             return;
         }
+        Assert.AreEqual("torchsharp (cuda, unavailable)", backend.ToString());
         var e = Assert.ThrowsExactly<InvalidOperationException>(() => _ = backend.Device);
         StringAssert.Contains(e.Message, "TorchSharp-cuda-linux");
         StringAssert.Contains(e.Message, "TorchSharp-cuda-windows");

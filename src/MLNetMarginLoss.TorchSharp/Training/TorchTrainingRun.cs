@@ -262,11 +262,10 @@ internal sealed class TorchTrainingRun : IDisposable
                 checkedUpTo = b + 1;
             }
         }
-        var losses = TensorTransferDoubles(batchLoss);
+        var losses = HostValues<double>(batchLoss);
         double seconds = clock.Elapsed.TotalSeconds;
         CheckLosses(epoch, losses, 0, batches, learningRates, counts);
-        long[] correct;
-        using (var host = batchCorrect.cpu()) correct = host.data<long>().ToArray();
+        var correct = HostValues<long>(batchCorrect);
         double lossSum = 0;
         long correctSum = 0;
         for (int b = 0; b < batches; b++)
@@ -287,17 +286,17 @@ internal sealed class TorchTrainingRun : IDisposable
         };
     }
 
-    private static double[] TensorTransferDoubles(Tensor t)
+    private static T[] HostValues<T>(Tensor t) where T : unmanaged
     {
-        using var host = t.cpu();
-        return host.data<double>().ToArray();
+        using var scope = NewDisposeScope(); // disposes the host copy, never t itself
+        return t.cpu().data<T>().ToArray();
     }
 
     private void CheckLosses(int epoch, Tensor batchLoss, int from, int to, double[] learningRates, int[] counts)
     {
         if (to <= from) return;
         using var slice = batchLoss.narrow(0, from, to - from);
-        var values = TensorTransferDoubles(slice);
+        var values = HostValues<double>(slice);
         for (int i = 0; i < values.Length; i++)
             if (counts[from + i] > 0) CheckFinite(epoch, from + i, values[i], learningRates[from + i]);
     }
