@@ -27,6 +27,16 @@ public sealed class NativeLoaderTests
     }
 
     [TestMethod]
+    public void AnOldGlibcGetsAClearError()
+    {
+        var e = Assert.ThrowsExactly<PlatformNotSupportedException>(() => TorchNativeLoader.CheckGlibc(new Version(2, 31)));
+        StringAssert.Contains(e.Message, "glibc 2.34 or newer");
+        StringAssert.Contains(e.Message, "glibc 2.31");
+        TorchNativeLoader.CheckGlibc(new Version(2, 34));
+        TorchNativeLoader.CheckGlibc(null);
+    }
+
+    [TestMethod]
     public void NoPatchWhenLibStdCxxDefinesTheVersion()
     {
         string cache = TempFolder();

@@ -74,11 +74,7 @@ internal static class TorchNativeLoader
     {
         if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64)
             return "not needed (not Linux x64)";
-        var glibc = NativeProbe.GlibcVersion();
-        if (glibc is not null && glibc < MinimumGlibc)
-            throw new PlatformNotSupportedException(
-                $"TorchSharp 0.107 (libtorch 2.10) needs glibc {MinimumGlibc} or newer; this system has glibc {glibc}. " +
-                "Train on a newer Linux (Debian 12, Ubuntu 22.04 or later) or use the engine backend (leave Options.Backend null).");
+        CheckGlibc(NativeProbe.GlibcVersion());
         var torchAssembly = typeof(global::TorchSharp.torch).Assembly;
         var directories = NativeDirectories(torchAssembly).ToList();
         string? shim = directories.Select(d => Path.Combine(d, ShimFileName)).FirstOrDefault(File.Exists);
@@ -100,6 +96,16 @@ internal static class TorchNativeLoader
         }
         NativeLibrary.SetDllImportResolver(torchAssembly, Resolve);
         return "patched: " + patched;
+    }
+
+    /// <summary>Throws a clear error for a glibc older than <see cref="MinimumGlibc"/> (null: not glibc, nothing to say).</summary>
+    /// <exception cref="PlatformNotSupportedException">The version is too old.</exception>
+    internal static void CheckGlibc(Version? glibc)
+    {
+        if (glibc is not null && glibc < MinimumGlibc)
+            throw new PlatformNotSupportedException(
+                $"TorchSharp 0.107 (libtorch 2.10) needs glibc {MinimumGlibc} or newer; this system has glibc {glibc}. " +
+                "Train on a newer Linux (Debian 12, Ubuntu 22.04 or later) or use the engine backend (leave Options.Backend null).");
     }
 
     private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? path) =>
