@@ -50,17 +50,19 @@ internal static class Bench
         return 0;
     }
 
-    public static int Run(string device, int rows)
+    public static int Run(string device, int rows, int threads = 0, int mlpRounds = 2)
     {
         var ml = new MLContext(seed: 0);
         var data = DataSources.LoadFashionMnist(limit: rows);
         var view = ml.Transforms.Conversion.MapValueToKey("Label").Fit(DataViews.ToDataView(ml, data)).Transform(DataViews.ToDataView(ml, data));
         view = ml.Data.Cache(view);
         var torch = new TorchSharpBackend(device);
-        Console.WriteLine($"{data.Count} Fashion-MNIST rows; TorchSharp on {torch.Device}, {TorchSharp.torch.get_num_threads()} threads; engine threads: one per core ({Environment.ProcessorCount})");
+        Console.WriteLine(threads > 0
+            ? $"{data.Count} Fashion-MNIST rows; TorchSharp on {torch.Device}; {threads} thread(s) on both backends"
+            : $"{data.Count} Fashion-MNIST rows; TorchSharp on {torch.Device}, {TorchSharp.torch.get_num_threads()} threads; engine threads: one per core ({Environment.ProcessorCount})");
         foreach (var encoder in new[] { EncoderKind.Mlp, EncoderKind.Cnn })
         {
-            var rounds = encoder == EncoderKind.Mlp ? 2 : 1;
+            var rounds = encoder == EncoderKind.Mlp ? mlpRounds : 1;
             for (int round = 0; round < rounds; round++)
             {
                 foreach (var backend in new TrainingBackend?[] { null, torch })
@@ -73,6 +75,7 @@ internal static class Bench
                         LearningRate = 1e-3f,
                         BatchSize = 256,
                         MaxEpoch = 1,
+                        Threads = threads,
                         Backend = backend,
                     };
                     var model = new ArcFaceTrainer(options).Fit(view);
@@ -81,7 +84,10 @@ internal static class Bench
                 }
             }
         }
+        int previous = get_num_threads();
+        if (threads > 0) set_num_threads(threads);
         Console.WriteLine($"Mlp  bare TorchSharp loop {BareMlpEpoch(data, torch.ResolveDevice()),10:N0} samples/s  (reference: the same network, ArcFace logits and Adam written as a plain loop)");
+        set_num_threads(previous);
         return 0;
     }
 

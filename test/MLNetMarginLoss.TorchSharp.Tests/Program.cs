@@ -15,12 +15,14 @@ public static class Program
     {
         if (args.Length == 0 || args[0] is not ("torch-smoke" or "shim-raw" or "bench" or "bench-torch" or "bench-memory"))
         {
-            Console.Error.WriteLine("usage: torch-smoke [device] | shim-raw | bench [device] [rows]");
+            Console.Error.WriteLine("usage: torch-smoke [device] | shim-raw | bench [device] [rows] [threads] [mlp rounds]");
             return 2;
         }
         if (args[0] == "bench-memory") return Bench.Memory("cpu", int.Parse(args[1]), int.Parse(args[2]), Enum.Parse<EncoderKind>(args[3], ignoreCase: true));
         if (args[0] == "bench-torch") return Bench.TorchOnly(args.Length > 1 ? args[1] : "cpu", args.Length > 2 ? int.Parse(args[2]) : 10_000);
-        if (args[0] == "bench") return Bench.Run(args.Length > 1 ? args[1] : "cpu", args.Length > 2 ? int.Parse(args[2]) : 60_000);
+        if (args[0] == "bench")
+            return Bench.Run(args.Length > 1 ? args[1] : "cpu", args.Length > 2 ? int.Parse(args[2]) : 60_000,
+                args.Length > 3 ? int.Parse(args[3]) : 0, args.Length > 4 ? int.Parse(args[4]) : 2);
         try
         {
             if (args[0] == "shim-raw")
