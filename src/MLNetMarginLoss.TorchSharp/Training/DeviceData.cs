@@ -1,0 +1,72 @@
+using MLNetMarginLoss.Data;
+using MLNetMarginLoss.TorchBackend.Modules;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MLNetMarginLoss.TorchBackend.Training;
+
+/// <summary>
+/// A data set as the device sees it: either resident (features [N, C, H, W] and int64 labels uploaded once, batches
+/// gathered on the device by index) or on the host (each batch gathered into one block and uploaded without waiting).
+/// </summary>
+internal sealed class DeviceData : IDisposable
+{
+    private readonly Dataset _data;
+    private readonly Device _device;
+    private readonly long[] _sampleShape;
+    private readonly Tensor? _features;
+    private readonly Tensor? _labels;
+
+    public DeviceData(Dataset data, Device device, bool resident)
+    {
+        _data = data;
+        _device = device;
+        var s = data.FeatureShape;
+        _sampleShape = [s.Channels, s.Height, s.Width];
+        Resident = resident;
+        if (!resident) return;
+        _features = tensor(data.Features, [data.Count, .. _sampleShape], ScalarType.Float32, device);
+        _labels = data.Labels is null ? null : tensor(data.Labels.Select(l => (long)l).ToArray(), ScalarType.Int64, device);
+    }
+
+    /// <summary>True when the whole set lives on the device.</summary>
+    public bool Resident { get; }
+
+    /// <summary>Rows.</summary>
+    public int Count => _data.Count;
+
+    /// <summary>The rows named by <paramref name="indices"/> (int64 on the device); resident sets only.</summary>
+    public (Tensor Features, Tensor Labels) Gather(Tensor indices) =>
+        (_features!.index_select(0, indices), _labels!.index_select(0, indices));
+
+    /// <summary>The rows named by <paramref name="rows"/>, gathered on the host and uploaded.</summary>
+    public (Tensor Features, Tensor Labels) Gather(ReadOnlySpan<int> rows)
+    {
+        int size = _data.RowSize;
+        var block = new float[rows.Length * size];
+        var labels = new long[rows.Length];
+        for (int i = 0; i < rows.Length; i++)
+        {
+            _data.Features.AsSpan(rows[i] * size, size).CopyTo(block.AsSpan(i * size, size));
+            labels[i] = _data.Labels is null ? 0 : _data.Labels[rows[i]];
+        }
+        return (DeviceUpload.Floats(block, [rows.Length, .. _sampleShape], _device), DeviceUpload.Longs(labels, _device));
+    }
+
+    /// <summary>The consecutive rows [start, start + count).</summary>
+    public (Tensor Features, Tensor Labels) Slice(int start, int count)
+    {
+        if (Resident) return (_features!.narrow(0, start, count), _labels is null ? zeros(count, ScalarType.Int64, _device) : _labels.narrow(0, start, count));
+        int size = _data.RowSize;
+        var block = _data.Features.AsSpan(start * size, count * size).ToArray();
+        var labels = new long[count];
+        if (_data.Labels is not null) for (int i = 0; i < count; i++) labels[i] = _data.Labels[start + i];
+        return (DeviceUpload.Floats(block, [count, .. _sampleShape], _device), DeviceUpload.Longs(labels, _device));
+    }
+
+    public void Dispose()
+    {
+        _features?.Dispose();
+        _labels?.Dispose();
+    }
+}
