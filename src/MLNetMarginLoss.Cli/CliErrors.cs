@@ -1,10 +1,13 @@
-using MLNetMarginLoss.Persistence;
-using MLNetMarginLoss.Training;
+using System.Text.RegularExpressions;
 
 namespace MLNetMarginLoss.Cli;
 
-/// <summary>Runs a command body and turns any failure into one clear line on stderr and a non-zero exit code.</summary>
-internal static class CliErrors
+/// <summary>
+/// Runs a command body and turns any failure into one clear line on stderr and exit code 1: the message alone, without
+/// .NET's "(Parameter 'x')" or "Actual value was …" suffixes or exception type names, and no stack trace (set
+/// MLNET_MARGIN_DEBUG=1 to see one).
+/// </summary>
+internal static partial class CliErrors
 {
     /// <summary>Exit code for bad input or a failed run.</summary>
     public const int Failure = 1;
@@ -23,19 +26,30 @@ internal static class CliErrors
         }
     }
 
-    private static string Describe(Exception e)
+    /// <summary>The one line printed for <paramref name="e"/>.</summary>
+    public static string Describe(Exception e)
     {
-        while (e is AggregateException { InnerException: { } inner }) e = inner;
-        string message = OneLine(e.Message);
+        while (e is AggregateException { InnerException: { } inner } || e is System.Reflection.TargetInvocationException { InnerException: { } } )
+            e = e.InnerException!;
         return e switch
         {
-            ArgumentException or IOException or ModelFormatException or TrainingDivergedException or InvalidOperationException
-                or UnauthorizedAccessException or FormatException or NotSupportedException => message,
             OperationCanceledException => "cancelled.",
             OutOfMemoryException => "out of memory: use --limit or a smaller --batch-size.",
-            _ => $"{message} ({e.GetType().Name})",
+            _ => Clean(e.Message),
         };
     }
 
-    private static string OneLine(string s) => s.ReplaceLineEndings(" ").Trim();
+    /// <summary>The message on one line, without the suffixes .NET appends to argument exceptions.</summary>
+    public static string Clean(string message)
+    {
+        message = ParameterSuffix().Replace(message, "");
+        message = ActualValueSuffix().Replace(message, "");
+        return message.ReplaceLineEndings(" ").Trim();
+    }
+
+    [GeneratedRegex(@"\s*\(Parameter '[^']*'\)")]
+    private static partial Regex ParameterSuffix();
+
+    [GeneratedRegex(@"\s*Actual value was [^\r\n]*\.?\s*$", RegexOptions.Multiline)]
+    private static partial Regex ActualValueSuffix();
 }

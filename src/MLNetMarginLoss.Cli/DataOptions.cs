@@ -1,30 +1,122 @@
 using System.CommandLine;
-using MLNetMarginLoss.Data;
+using System.Globalization;
+using Microsoft.ML;
+using Microsoft.ML.Data;
 
 namespace MLNetMarginLoss.Cli;
 
-/// <summary>The data options several commands share: --data, --format, --limit, --label-column.</summary>
+/// <summary>
+/// The data options the commands share, and the loading of a data source as an ML.NET <see cref="IDataView"/>:
+/// <c>fashion-mnist</c> / <c>fashion-mnist:test</c> (IDX, Features [1, 28, 28]), an IDX images file, a CSV file
+/// (TextLoader: the label column by name, every other column a feature), or a folder of class folders of images
+/// (ImageAnalytics: image paths, decoded by the model's own first transforms). Labels come back as text, so every
+/// command maps them to keys the same way (see <see cref="LabelKeys"/>).
+/// </summary>
 internal sealed class DataOptions
 {
-    public Option<string> Data { get; } = new("--data") { Description = "fashion-mnist, fashion-mnist:test, a CSV file, an IDX images file, or an image folder (one sub-folder per class).", Required = true };
+    public Option<string> Data { get; } = new("--data") { Description = "fashion-mnist, fashion-mnist:test, an IDX images file, a CSV file, or an image folder (one sub-folder per class).", Required = true };
     public Option<string?> Format { get; } = new("--format") { Description = "idx | csv | images (default: guessed from --data)." };
-    public Option<int?> Limit { get; } = new("--limit") { Description = "Use only the first N rows." };
-    public Option<string> LabelColumn { get; } = new("--label-column") { Description = "CSV: the label column's name.", DefaultValueFactory = _ => "Label" };
+    public Option<string> LabelColumn { get; } = new("--label-column") { Description = "CSV: the label column's name (as in the header, case-sensitive).", DefaultValueFactory = _ => "Label" };
+    public Option<string> ImageSize { get; } = new("--image-size") { Description = "Images: the size they are resized to, N or HxW.", DefaultValueFactory = _ => "28" };
+    public Option<bool> Grayscale { get; } = new("--grayscale") { Description = "Images: one grey channel instead of R, G, B." };
+    public Option<int?> Limit { get; } = new("--limit") { Description = "Use only the first N rows of --data." };
 
-    public void AddTo(Command command)
+    /// <summary>Adds the options; train has its own --limit (the training data only).</summary>
+    public void AddTo(Command command, bool withLimit = true)
     {
+        if (withLimit) command.Add(Limit);
         command.Add(Data);
         command.Add(Format);
-        command.Add(Limit);
         command.Add(LabelColumn);
+        command.Add(ImageSize);
+        command.Add(Grayscale);
     }
 
-    public Dataset Load(ParseResult result, bool requireLabels = true) => Load(result, result.GetValue(Data)!, requireLabels);
+    /// <summary>What a source is.</summary>
+    public enum SourceKind { Idx, Csv, Images }
 
-    public Dataset Load(ParseResult result, string source, bool requireLabels = true)
+    /// <summary>Checks the options that need no data (run before anything is loaded).</summary>
+    public void Validate(ParseResult result)
     {
-        int? limit = result.GetValue(Limit);
-        if (limit is <= 0) throw new ArgumentException($"--limit must be a positive number of rows, got {limit}.");
-        return DataSources.Load(source, result.GetValue(Format), limit, result.GetValue(LabelColumn), requireLabels);
+        if (result.GetValue(Limit) is <= 0) throw new ArgumentException($"--limit must be a positive number of rows, got {result.GetValue(Limit)}.");
+        ParseImageSize(result);
+        _ = KindOf(result, result.GetValue(Data)!, checkExists: false);
+    }
+
+    /// <summary>The kind of <paramref name="source"/>: from --format, else guessed.</summary>
+    public SourceKind KindOf(ParseResult result, string source, bool checkExists = true)
+    {
+        var format = result.GetValue(Format)?.Trim().ToLowerInvariant();
+        switch (format)
+        {
+            case "idx": return SourceKind.Idx;
+            case "csv": return SourceKind.Csv;
+            case "images": return SourceKind.Images;
+            case null or "" or "auto": break;
+            default: throw new ArgumentException($"--format: expected idx, csv or images, found '{format}'.");
+        }
+        if (IsFashionMnist(source) || source.Contains("-idx3-ubyte", StringComparison.Ordinal)) return SourceKind.Idx;
+        if (source.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)) return SourceKind.Csv;
+        if (Directory.Exists(source)) return SourceKind.Images;
+        if (!checkExists) return SourceKind.Csv;
+        throw new ArgumentException(File.Exists(source)
+            ? $"{source}: not a supported data file; expected a .csv file, an IDX images file (*-images-idx3-ubyte[.gz]), an image folder, 'fashion-mnist' or 'fashion-mnist:test' (or set --format)."
+            : $"{source}: no such file or folder, and not a known data set ('fashion-mnist', 'fashion-mnist:test').");
+    }
+
+    /// <summary>
+    /// Loads <paramref name="source"/> (else the --data value, cut to --limit rows when the command has it): Features or
+    /// ImagePath, and Label (text or key).
+    /// </summary>
+    public IDataView Load(MLContext ml, ParseResult result, string? source = null)
+    {
+        if (source is null && result.GetValue(Limit) is { } limit)
+            return ml.Data.TakeRows(Load(ml, result, result.GetValue(Data)!), limit);
+        source ??= result.GetValue(Data)!;
+        return KindOf(result, source) switch
+        {
+            SourceKind.Idx => LoadIdx(ml, source),
+            SourceKind.Csv => CsvData.Load(ml, source, result.GetValue(LabelColumn)!),
+            _ => ImageFolder.Load(ml, source, warn: w => Console.Error.WriteLine("warning: " + w), verifyPixels: true),
+        };
+    }
+
+    /// <summary>The transforms that turn a source's rows into Features before the trainer (images: decode, resize, pixels; else none).</summary>
+    public IEstimator<ITransformer>? Preparation(MLContext ml, ParseResult result, string? backbone)
+    {
+        if (KindOf(result, result.GetValue(Data)!) != SourceKind.Images)
+        {
+            if (backbone is not null) throw new ArgumentException("--backbone needs an image folder as --data.");
+            return null;
+        }
+        if (backbone is not null) return PretrainedBackbone.ResNet18(ml);
+        var (h, w) = ParseImageSize(result);
+        return ImageFolder.Pixels(ml, h, w, result.GetValue(Grayscale));
+    }
+
+    private static IDataView LoadIdx(MLContext ml, string source)
+    {
+        if (IsFashionMnist(source)) return FashionMnist.Load(ml, test: source == "fashion-mnist:test");
+        if (!File.Exists(source)) throw new ArgumentException($"{source}: no such IDX images file.");
+        string name = Path.GetFileName(source);
+        if (!name.Contains("images-idx3", StringComparison.Ordinal))
+            throw new ArgumentException($"{source}: expected an IDX images file named like '*-images-idx3-ubyte[.gz]' with its '*-labels-idx1-ubyte[.gz]' beside it.");
+        string labels = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(source))!, name.Replace("images-idx3", "labels-idx1", StringComparison.Ordinal));
+        if (!File.Exists(labels)) throw new ArgumentException($"{labels}: the labels file for these IDX images is missing.");
+        return IdxData.Load(ml, source, labels);
+    }
+
+    private static bool IsFashionMnist(string source) => source is "fashion-mnist" or "fashion-mnist:train" or "fashion-mnist:test";
+
+    private (int Height, int Width) ParseImageSize(ParseResult result)
+    {
+        string text = result.GetValue(ImageSize)!.Trim().ToLowerInvariant();
+        var parts = text.Split('x');
+        if (parts.Length is 1 or 2 && parts.All(p => int.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out int v) && v is >= 6 and <= 4096))
+        {
+            int h = int.Parse(parts[0], CultureInfo.InvariantCulture);
+            return (h, parts.Length == 2 ? int.Parse(parts[1], CultureInfo.InvariantCulture) : h);
+        }
+        throw new ArgumentException($"--image-size: expected N or HxW with sizes from 6 to 4096, found '{text}'.");
     }
 }

@@ -8,7 +8,7 @@ internal static class Program
 {
     private static int Main(string[] args)
     {
-        var root = new RootCommand("Train and use margin-loss (ArcFace family) embedding models on the CPU.")
+        var root = new RootCommand("Train and use margin-loss (ArcFace family) embedding models; models are standard ML.NET .zip files.")
         {
             TrainCommand.Create(),
             EvaluateCommand.Create(),
@@ -16,6 +16,9 @@ internal static class Program
             PlotCommand.Create(),
             BenchCommand.Create(),
         };
+        // "mlnet-margin help train" means "mlnet-margin train --help"; plain "help" is the root's help.
+        if (args.Length > 0 && args[0] == "help")
+            args = args.Length > 1 ? [args[1], "--help"] : ["--help"];
         return root.Parse(args).Invoke();
     }
 }

@@ -1,9 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
-using MLNetMarginLoss.Data;
+using Microsoft.ML;
 using MLNetMarginLoss.Encoders;
-using MLNetMarginLoss.Engine.Kernels;
-using MLNetMarginLoss.Heads;
 using MLNetMarginLoss.Training;
 
 namespace MLNetMarginLoss.Cli.Commands;
@@ -21,17 +19,20 @@ internal static class BenchCommand
         var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 256 };
         var embedding = new Option<int>("--embedding-size") { DefaultValueFactory = _ => 128 };
         var threads = new Option<int>("--threads") { DefaultValueFactory = _ => 0 };
-        var gemm = new Option<GemmProvider>("--gemm") { Description = "auto | openblas | managed", DefaultValueFactory = _ => GemmProvider.Auto };
         var json = new Option<bool>("--json");
-        var command = new Command("bench", "Measure training throughput (samples/s) on Fashion-MNIST.") { encoder, samples, batch, embedding, threads, gemm, json };
+        var backend = BackendOptions.Create();
+        var command = new Command("bench", "Measure training throughput (samples/s) on Fashion-MNIST.") { encoder, samples, batch, embedding, threads, json };
+        backend.AddTo(command);
         command.SetAction(result => CliErrors.Run(() =>
         {
             int n = result.GetValue(samples);
             if (n < 2) throw new ArgumentException($"--samples must be at least 2, got {n}.");
-            var data = DataSources.Load("fashion-mnist", null, n, null);
+            var trainingBackend = backend.Create(result);
+            var ml = new MLContext(seed: 0);
+            var data = FashionMnist.Load(ml, limit: n);
             var spec = new EncoderSpec
             {
-                Kind = TrainCommand.ParseEncoder(result.GetValue(encoder)!),
+                Kind = Names.Encoder(result.GetValue(encoder)!),
                 EmbeddingSize = result.GetValue(embedding),
                 HiddenSizes = [512, 256],
             };
@@ -40,15 +41,16 @@ internal static class BenchCommand
                 Head = HeadKind.ArcFace,
                 HeadOptions = new HeadOptions { Scale = 30, Margin = 0.5 },
                 Encoder = spec,
+                Backend = trainingBackend,
+                GemmProvider = backend.GemmProvider(result),
                 Optimizer = OptimizerKind.Adam,
                 LearningRate = 1e-3f,
                 MaxEpoch = epochs,
                 BatchSize = result.GetValue(batch),
                 Threads = result.GetValue(threads),
-                GemmProvider = result.GetValue(gemm),
             };
             // Untimed warm-up: JIT and buffer growth on a few batches.
-            new ArcFaceTrainer(Options(1)).Fit(data.Take(Math.Min(n, 4 * result.GetValue(batch))));
+            new ArcFaceTrainer(Options(1)).Fit(ml.Data.TakeRows(data, Math.Min(n, 4 * result.GetValue(batch))));
 
             var timed = Options(1);
             var model = ConsoleProgress.Run("bench", progress => { timed.Progress = progress; return new ArcFaceTrainer(timed).Fit(data); });
@@ -59,17 +61,18 @@ internal static class BenchCommand
             var values = new Dictionary<string, object?>
             {
                 ["encoder"] = spec.Kind.ToString().ToLowerInvariant(),
-                ["samples"] = data.Count,
+                ["samples"] = data.RowCount,
+                ["backend"] = model.Backend,
                 ["batchSize"] = timed.BatchSize,
-                ["gemm"] = model.Info.TrainingOptions["gemm"].ToLowerInvariant(),
-                ["threads"] = int.Parse(model.Info.TrainingOptions["threads"]),
+                ["gemm"] = model.Info.TrainingOptions.GetValueOrDefault("gemm", "-").ToLowerInvariant(),
+                ["threads"] = int.TryParse(model.Info.TrainingOptions.GetValueOrDefault("threads"), out int t) ? t : null,
                 ["epochSeconds"] = epoch.Seconds,
                 ["samplesPerSecond"] = epoch.SamplesPerSecond,
                 ["gflops"] = flopsPerSample * epoch.SamplesPerSecond / 1e9,
                 ["peakWorkingSetMB"] = process.PeakWorkingSet64 / (1024.0 * 1024.0),
                 ["trainAccuracy"] = epoch.TrainAccuracy,
             };
-            Console.WriteLine($"{spec.Kind} encoder, {data.Count} samples, batch {timed.BatchSize}: {epoch.Seconds:F2} s, {epoch.SamplesPerSecond:F0} samples/s, {values["gflops"]:F1} GFLOP/s");
+            Console.WriteLine($"{spec.Kind} encoder, {data.RowCount} samples on {model.Backend}, batch {timed.BatchSize}: {epoch.Seconds:F2} s, {epoch.SamplesPerSecond:F0} samples/s, {values["gflops"]:F1} GFLOP/s");
             if (result.GetValue(json)) JsonLine.Write(values);
             return 0;
         }));

@@ -3,13 +3,14 @@ using System.Globalization;
 using System.Text;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using MLNetMarginLoss.MLNet;
+using MLNetMarginLoss.Persistence;
 
 namespace MLNetMarginLoss.Cli.Commands;
 
 /// <summary>
-/// <c>embed</c>: write L2-normalised embeddings as CSV (Label column when the data has labels, then e0…eN), computed by the
-/// model's <see cref="EmbeddingExtractor"/> — the same values a saved extractor gives in any application.
+/// <c>embed</c>: writes the L2-normalised embeddings of a data set as CSV (a Label column when the data has labels, then
+/// e0…eN): the model's Embedding column, through mlContext.Model.Load; with <c>--flip-tta</c>, through
+/// <c>mlContext.Transforms.ExtractEmbeddings</c> with flip test-time augmentation.
 /// </summary>
 internal static class EmbedCommand
 {
@@ -19,30 +20,42 @@ internal static class EmbedCommand
         var model = new Option<string>("--model") { Description = "A model .zip saved by train.", Required = true };
         var output = new Option<string>("--out") { Description = "CSV file to write.", DefaultValueFactory = _ => "embeddings.csv" };
         var flip = new Option<bool>("--flip-tta") { Description = "Images: also embed the mirrored image and average." };
-        var command = new Command("embed", "Write the embeddings of a dataset as CSV.") { model, output, flip };
+        var command = new Command("embed", "Write the embeddings of a data set as CSV.") { model, output, flip };
         data.AddTo(command);
         command.SetAction(result => CliErrors.Run(() =>
         {
-            var m = ArcFaceTransformer.Load(result.GetValue(model)!);
-            var input = data.Load(result, requireLabels: false);
-            var ml = new MLContext(0);
-            var view = input.ToDataView(ml, m.FeatureColumnName);
-            const string column = "Embedding";
-            var extractor = ml.Transforms.ExtractEmbeddings(m, m.FeatureColumnName, column, result.GetValue(flip)).Fit(view);
-            var vectors = extractor.Transform(view).GetColumn<float[]>(column).ToArray();
-            int dimension = extractor.EmbeddingSize;
-            string path = result.GetValue(output)!;
-            WriteAtomically(path, writer =>
+            string path = result.GetValue(output)!, modelPath = result.GetValue(model)!;
+            AtomicFile.CheckDestination(path);
+            data.Validate(result);
+            var ml = new MLContext(seed: 0);
+            var raw = data.Load(ml, result);
+            bool labelled = raw.Schema.GetColumnOrNull(LabelKeys.Label) is not null;
+            IDataView scored;
+            if (result.GetValue(flip))
             {
+                if (raw.Schema.GetColumnOrNull("Features") is null)
+                    throw new ArgumentException("--flip-tta works on data with a Features column (IDX or CSV images), not on an image folder.");
+                scored = ml.Transforms.ExtractEmbeddings(modelPath, flipTestTimeAugmentation: true).Fit(raw).Transform(raw);
+            }
+            else
+            {
+                scored = SavedModel.Load(ml, modelPath).Transform(raw);
+            }
+            var vectors = scored.GetColumn<float[]>("Embedding").ToArray();
+            var labels = labelled ? LabelKeys.AsText(ml, raw).GetColumn<string>(LabelKeys.Label).ToArray() : null;
+            int dimension = vectors.Length > 0 ? vectors[0].Length : 0;
+            AtomicFile.Write(path, stream =>
+            {
+                using var writer = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true);
                 var header = new List<string>();
-                if (input.Labels is not null) header.Add("Label");
+                if (labels is not null) header.Add("Label");
                 header.AddRange(Enumerable.Range(0, dimension).Select(i => "e" + i.ToString(CultureInfo.InvariantCulture)));
                 writer.WriteLine(string.Join(",", header));
                 var line = new StringBuilder();
                 for (int i = 0; i < vectors.Length; i++)
                 {
                     line.Clear();
-                    if (input.Labels is not null) line.Append(Quote(input.ClassNames[input.Labels[i]])).Append(',');
+                    if (labels is not null) line.Append(Quote(labels[i])).Append(',');
                     var row = vectors[i];
                     for (int j = 0; j < row.Length; j++)
                     {
@@ -59,20 +72,4 @@ internal static class EmbedCommand
     }
 
     private static string Quote(string s) => s.Contains(',') || s.Contains('"') ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
-
-    /// <summary>Writes through a temporary file and renames it, so a failure never leaves a half-written file.</summary>
-    internal static void WriteAtomically(string path, Action<TextWriter> write)
-    {
-        string full = Path.GetFullPath(path);
-        string tmp = full + ".tmp-" + Environment.ProcessId;
-        try
-        {
-            using (var writer = new StreamWriter(tmp, false, new UTF8Encoding(false))) write(writer);
-            File.Move(tmp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp);
-        }
-    }
 }

@@ -1,112 +1,127 @@
 using System.CommandLine;
 using System.Diagnostics;
-using MLNetMarginLoss.Encoders;
 using Microsoft.ML;
-using MLNetMarginLoss.Heads;
-using MLNetMarginLoss.MLNet;
-using MLNetMarginLoss.Training;
+using Microsoft.ML.Data;
+using MLNetMarginLoss.Persistence;
 
 namespace MLNetMarginLoss.Cli.Commands;
 
-/// <summary><c>train</c>: fit an encoder + margin head, print metrics, save the model.</summary>
+/// <summary>
+/// <c>train</c>: an ML.NET pipeline (the data's preparation for images, MapValueToKey, the margin trainer), metrics on
+/// the validation data (else the training data), and the standard ML.NET model saved with mlContext.Model.Save.
+/// Options and the output path are checked before any data is read; <c>--limit</c> applies to the training data only.
+/// </summary>
 internal static class TrainCommand
 {
     public static Command Create()
     {
         var data = new DataOptions();
+        var limit = new Option<int?>("--limit") { Description = "Train on the first N rows only (validation data is not limited)." };
         var head = new Option<string>("--head") { Description = "softmax | normsoftmax | sphereface | cosface | arcface | combined | adacos | subcenter | curricular | magface | adaface | elasticface", DefaultValueFactory = _ => "arcface" };
         var encoder = new Option<string>("--encoder") { Description = "mlp | cnn | resnet", DefaultValueFactory = _ => "mlp" };
+        var backbone = new Option<string?>("--backbone") { Description = "resnet18: image features from a pretrained ImageNet ResNet-18 (512-d), then the MLP encoder. Needs an image folder." };
         var embedding = new Option<int>("--embedding-size") { Description = "Embedding dimension.", DefaultValueFactory = _ => 128 };
-        var scale = new Option<double?>("--scale") { Description = "Logit scale s (default: the head's; √2·ln(C−1) floored when unset)." };
-        var margin = new Option<double?>("--margin") { Description = "Margin m (radians for ArcFace, cosine for CosFace, integer for SphereFace)." };
-        var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => 10 };
+        var scale = new Option<double?>("--scale") { Description = "Logit scale s (default: the head's; max(√2·ln(C−1), 4))." };
+        var margin = new Option<double?>("--margin") { Description = "Margin m (radians for arcface, cosine for cosface, integer for sphereface)." };
+        var epochs = new Option<int>("--epochs") { Description = "Epochs of training.", DefaultValueFactory = _ => 10 };
         var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 256 };
         var seed = new Option<long>("--seed") { DefaultValueFactory = _ => 0 };
         var lr = new Option<float>("--learning-rate") { DefaultValueFactory = _ => 1e-3f };
-        var optimizer = new Option<OptimizerKind>("--optimizer") { DefaultValueFactory = _ => OptimizerKind.Adam };
+        var optimizer = new Option<string>("--optimizer") { Description = "adam | adamw | sgd | adadelta", DefaultValueFactory = _ => "adam" };
         var threads = new Option<int>("--threads") { Description = "Kernel threads (0 = one per core).", DefaultValueFactory = _ => 0 };
         var schedule = new Option<string>("--schedule") { Description = "constant | step | multistep | cosine | plateau (plateau needs --validation).", DefaultValueFactory = _ => "constant" };
         var patience = new Option<int>("--patience") { Description = "Early stopping: epochs without a better validation loss before stopping; the best weights are kept (0 = off).", DefaultValueFactory = _ => 0 };
         var warmup = new Option<int>("--softmax-warmup") { Description = "Epochs without margin before the margin head starts.", DefaultValueFactory = _ => 0 };
         var checkpoint = new Option<string?>("--checkpoint-dir") { Description = "Write a checkpoint every epoch and resume from it." };
-        var validation = new Option<string?>("--validation") { Description = "Validation data (same --format); metrics are reported on it." };
-        var output = new Option<string>("--out") { Description = "Where to save the model (.zip).", DefaultValueFactory = _ => "model.zip" };
+        var validation = new Option<string?>("--validation") { Description = "Validation data (same kind as --data); metrics are reported on it." };
+        var output = new Option<string>("--out") { Description = "Where to save the model (a standard ML.NET .zip).", DefaultValueFactory = _ => "model.zip" };
         var json = new Option<bool>("--json") { Description = "End with one JSON line of metrics." };
+        var backend = BackendOptions.Create();
 
         var command = new Command("train", "Train an encoder with a margin head, print metrics and save the model.");
-        data.AddTo(command);
-        foreach (var o in new Option[] { head, encoder, embedding, scale, margin, epochs, batch, seed, lr, optimizer, threads, schedule, patience, warmup, checkpoint, validation, output, json })
+        data.AddTo(command, withLimit: false);
+        foreach (var o in new Option[] { limit, head, encoder, backbone, embedding, scale, margin, epochs, batch, seed, lr, optimizer, threads, schedule, patience, warmup, checkpoint, validation, output, json })
             command.Add(o);
+        backend.AddTo(command);
 
         command.SetAction(result => CliErrors.Run(() =>
         {
-            var train = data.Load(result);
-            var valid = result.GetValue(validation) is { } v ? data.Load(result, v) : null;
-            var headKind = HeadFactory.Parse(result.GetValue(head)!);
+            // 1. Everything that needs no data: options, the backbone, the output path.
+            if (result.GetValue(limit) is <= 0) throw new ArgumentException($"--limit must be a positive number of rows, got {result.GetValue(limit)}.");
+            string? backboneName = result.GetValue(backbone)?.Trim().ToLowerInvariant() switch
+            {
+                null or "" or "none" => null,
+                "resnet18" => "resnet18",
+                var other => throw new ArgumentException($"--backbone: expected resnet18, found '{other}'."),
+            };
             var options = new ArcFaceTrainer.Options
             {
-                Head = headKind,
+                Head = Names.Head(result.GetValue(head)!),
                 HeadOptions = new HeadOptions { Scale = result.GetValue(scale), Margin = result.GetValue(margin) },
-                Encoder = new EncoderSpec { Kind = ParseEncoder(result.GetValue(encoder)!), EmbeddingSize = result.GetValue(embedding) },
+                Encoder = new EncoderSpec { Kind = backboneName is null ? Names.Encoder(result.GetValue(encoder)!) : EncoderKind.Mlp, EmbeddingSize = result.GetValue(embedding) },
                 MaxEpoch = result.GetValue(epochs),
                 BatchSize = result.GetValue(batch),
                 Seed = result.GetValue(seed),
                 LearningRate = result.GetValue(lr),
-                Optimizer = result.GetValue(optimizer),
+                Optimizer = Names.Optimizer(result.GetValue(optimizer)!),
                 Threads = result.GetValue(threads),
                 SoftmaxWarmupEpochs = result.GetValue(warmup),
-                Schedule = ParseSchedule(result.GetValue(schedule)!),
+                Schedule = Names.Schedule(result.GetValue(schedule)!),
                 EarlyStoppingPatience = result.GetValue(patience),
                 CheckpointDirectory = result.GetValue(checkpoint),
+                Backend = backend.Create(result),
+                GemmProvider = backend.GemmProvider(result),
             };
+            if (options.Encoder.Kind != EncoderKind.Mlp && backboneName is not null)
+                throw new ArgumentException("--backbone resnet18 trains the MLP encoder on the backbone's features; leave --encoder at mlp.");
+            if (options.EarlyStoppingPatience > 0 && result.GetValue(validation) is null)
+                throw new ArgumentException("--patience needs --validation data to watch.");
+            if (options.Schedule == ScheduleKind.ReduceOnPlateau && result.GetValue(validation) is null)
+                throw new ArgumentException("--schedule plateau needs --validation data to watch.");
+            _ = new ArcFaceTrainer(options); // validates every option, the head's ranges included
             string outPath = result.GetValue(output)!;
-            Console.Error.WriteLine($"training {headKind} on {train} with a {options.Encoder.Kind} encoder");
+            AtomicFile.CheckDestination(outPath);
+            data.Validate(result);
+
+            // 2. The data, as IDataViews.
+            var ml = new MLContext(seed: (int)(options.Seed & int.MaxValue));
+            var raw = data.Load(ml, result);
+            if (result.GetValue(limit) is { } n) raw = ml.Data.TakeRows(raw, n);
+            var classes = LabelKeys.TrainingClasses(raw);
+            var train = LabelKeys.Keyed(ml, raw, classes);
+            var valid = result.GetValue(validation) is { } v ? LabelKeys.Keyed(ml, data.Load(ml, result, v), classes) : null;
+
+            // 3. The pipeline: preparation (images), then the trainer.
+            var preparation = data.Preparation(ml, result, backboneName)?.Fit(train);
+            var features = preparation?.Transform(train) ?? train;
+            if (valid is not null) options.ValidationSet = preparation?.Transform(valid) ?? valid;
+            Console.Error.WriteLine($"training {options.Head.ToString().ToLowerInvariant()} with the {options.Encoder.Kind.ToString().ToLowerInvariant()} encoder{(backboneName is null ? "" : " on ResNet-18 features")} on {(options.Backend ?? EngineBackend.Instance)}, {classes.Length} classes");
             var clock = Stopwatch.StartNew();
             var model = ConsoleProgress.Run("training", progress =>
             {
                 options.Progress = progress;
-                return new ArcFaceTrainer(options).Fit(train, valid);
+                return new ArcFaceTrainer(options).Fit(features);
             });
             double seconds = clock.Elapsed.TotalSeconds;
-            var ml = new MLContext(0);
-            Persistence.AtomicFile.Write(outPath, s => ml.Model.Save(model, null, s));
 
-            // Metrics on the validation data when given (k-NN against the training embeddings), else on the training data.
-            var evalData = valid ?? train;
-            var report = ml.MulticlassClassification.EvaluateMarginModel(model, evalData.ToDataView(ml, model.FeatureColumnName),
-                valid is null ? null : train.ToDataView(ml, model.FeatureColumnName), knnK: 5);
-            var values = report.ToDictionary();
-            values["evaluatedOn"] = valid is null ? "training" : "validation";
+            // 4. Save the standard ML.NET model (preparation + trained transformer), atomically.
+            ITransformer saved = preparation is null ? model : new TransformerChain<ITransformer>([.. (TransformerChain<ITransformer>)preparation, model]);
+            AtomicFile.Write(outPath, s => ml.Model.Save(saved, train.Schema, s));
+
+            // 5. Metrics on the validation data (k-NN against the training embeddings), else on the training data.
+            string on = valid is null ? "training" : "validation";
+            Console.WriteLine($"{on} data:");
+            var values = CliEvaluation.Run(ml, saved, valid ?? train, valid is null ? null : train, knnK: 5, retrieval: false, pairs: 0, diagnostics: false);
+            values["evaluatedOn"] = on;
             values["epochs"] = model.History.Epochs.Count;
             values["trainSeconds"] = seconds;
             values["samplesPerSecond"] = model.History.Epochs.Average(e => e.SamplesPerSecond);
+            values["backend"] = model.Backend;
             values["model"] = Path.GetFullPath(outPath);
-            Console.WriteLine($"{(valid is null ? "training" : "validation")} data: {evalData.Count} rows");
-            Console.WriteLine(report.Report.ToText());
-            Console.WriteLine(report.Classification.ToString());
-            Console.WriteLine($"k-NN accuracy (k=5{(valid is null ? ", leave-one-out" : ", training embeddings as gallery")}): {report.KnnAccuracy:F4}");
             Console.WriteLine($"saved {Path.GetFullPath(outPath)}");
             if (result.GetValue(json)) JsonLine.Write(values);
             return 0;
         }));
         return command;
     }
-
-    private static ScheduleKind ParseSchedule(string name) => name.Trim().ToLowerInvariant() switch
-    {
-        "constant" => ScheduleKind.Constant,
-        "step" => ScheduleKind.Step,
-        "multistep" or "multi-step" => ScheduleKind.MultiStep,
-        "cosine" => ScheduleKind.Cosine,
-        "plateau" or "reduce-on-plateau" => ScheduleKind.ReduceOnPlateau,
-        _ => throw new ArgumentException($"--schedule: expected constant, step, multistep, cosine or plateau, found '{name}'."),
-    };
-
-    public static EncoderKind ParseEncoder(string name) => name.Trim().ToLowerInvariant() switch
-    {
-        "mlp" => EncoderKind.Mlp,
-        "cnn" => EncoderKind.Cnn,
-        "resnet" => EncoderKind.ResNet,
-        _ => throw new ArgumentException($"--encoder: expected mlp, cnn or resnet, found '{name}'."),
-    };
 }

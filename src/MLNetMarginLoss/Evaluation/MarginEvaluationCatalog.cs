@@ -103,6 +103,25 @@ public static class MarginEvaluationCatalog
     }
 
     /// <summary>
+    /// Leave-one-out k-NN accuracy of labelled embeddings: every row is classified by the distance-weighted vote of its
+    /// k most cosine-similar other rows (exact blocked-GEMM search), as if the rest of the data were the gallery.
+    /// </summary>
+    /// <param name="catalog">The multiclass catalog.</param>
+    /// <param name="data">Rows with a label and an embedding column.</param>
+    /// <param name="labelColumnName">The key label column. Default "Label".</param>
+    /// <param name="embeddingColumnName">The embedding column. Default "Embedding".</param>
+    /// <param name="k">Neighbours that vote. Default 5.</param>
+    /// <exception cref="ArgumentException">A column is missing or of the wrong type, a label is missing, or fewer than 2 rows.</exception>
+    public static double EvaluateKnnLeaveOneOut(this MulticlassClassificationCatalog catalog, IDataView data,
+        string labelColumnName = "Label", string embeddingColumnName = "Embedding", int k = 5)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        if (k < 1) throw new ArgumentOutOfRangeException(nameof(k), k, "k must be at least 1.");
+        var rows = LabelledEmbeddings.Read(data, labelColumnName, embeddingColumnName, "k-NN evaluation data");
+        return ModelEvaluator.LeaveOneOutKnnAccuracy(rows.Features, rows.RowSize, rows.Labels!, rows.ClassCount, k);
+    }
+
+    /// <summary>
     /// Evaluates a trained model on labelled data in one batched pass through the engine (the in-library fast path; the
     /// saved model's row-at-a-time ONNX path gives the same predictions up to float rounding): the head's
     /// multiclass metrics and per-class report, and optionally k-NN accuracy of the embeddings (against

@@ -39,10 +39,7 @@ internal static class ModelEvaluator
         {
             if (reference is null)
             {
-                var search = new CosineSearch(p.Embedding, p.EmbeddingSize);
-                var voter = new KnnVoter(labels, c);
-                var predicted = voter.VoteAll(search.SearchReferences(Math.Min(knnK, data.Count - 1)));
-                knnAccuracy = predicted.Zip(labels).Count(t => t.First == t.Second) / (double)labels.Length;
+                knnAccuracy = LeaveOneOutKnnAccuracy(p.Embedding, p.EmbeddingSize, labels, c, knnK);
             }
             else
             {
@@ -65,6 +62,18 @@ internal static class ModelEvaluator
             Classification = metrics, Report = report, KnnAccuracy = knnAccuracy, KnnK = knnK > 0 ? knnK : null,
             Retrieval = retrievalMetrics, Verification = verification, Diagnostics = diag,
         };
+    }
+
+    /// <summary>
+    /// k-NN accuracy with every row classified by the distance-weighted vote of its k nearest other rows (cosine,
+    /// exact search; the row itself is left out).
+    /// </summary>
+    public static double LeaveOneOutKnnAccuracy(float[] embeddings, int dimension, int[] labels, int classCount, int k)
+    {
+        if (labels.Length < 2) throw new ArgumentException("Leave-one-out k-NN needs at least 2 rows.");
+        var search = new CosineSearch(embeddings, dimension);
+        var predicted = new KnnVoter(labels, classCount).VoteAll(search.SearchReferences(Math.Min(k, labels.Length - 1)));
+        return predicted.Zip(labels).Count(t => t.First == t.Second) / (double)labels.Length;
     }
 
     /// <summary>

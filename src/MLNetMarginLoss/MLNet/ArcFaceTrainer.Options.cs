@@ -184,6 +184,8 @@ public sealed class Options
         if (ScheduleGamma is <= 0 or > 1) throw new ArgumentOutOfRangeException(nameof(ScheduleGamma), ScheduleGamma, "The schedule's decay factor must be in (0, 1].");
         ArgumentNullException.ThrowIfNull(HeadOptions);
         ArgumentNullException.ThrowIfNull(Encoder);
+        Encoder.Validate();
+        Heads.HeadFactory.Create(Head, Encoder.EmbeddingSize, 2, HeadOptions); // the head's own ranges (margin, scale, …), before any data is read
         foreach (var (name, value) in new[] { (nameof(LabelColumnName), LabelColumnName), (nameof(FeatureColumnName), FeatureColumnName),
                      (nameof(ScoreColumnName), ScoreColumnName), (nameof(PredictionColumnName), PredictionColumnName), (nameof(EmbeddingColumnName), EmbeddingColumnName) })
             if (string.IsNullOrWhiteSpace(value)) throw new ArgumentException($"{name} is empty: name the column.");
