@@ -84,7 +84,8 @@ public sealed class TrainingSemanticsTests
     [
         ["SGD Nesterov, weight decay, step schedule", (Action<ArcFaceTrainer.Options>)(o => { o.Optimizer = OptimizerKind.Sgd; o.LearningRate = 0.05f; o.Nesterov = true; o.WeightDecay = 1e-3f; o.Schedule = ScheduleKind.Step; o.ScheduleStepEpochs = 1; o.ScheduleGamma = 0.5f; })],
         ["AdamW, multi-step schedule, head rate ×3", (Action<ArcFaceTrainer.Options>)(o => { o.Optimizer = OptimizerKind.AdamW; o.WeightDecay = 0.05f; o.Schedule = ScheduleKind.MultiStep; o.ScheduleMilestones = [1, 2]; o.HeadLearningRateMultiplier = 3; })],
-        ["Adadelta, plateau schedule", (Action<ArcFaceTrainer.Options>)(o => { o.Optimizer = OptimizerKind.Adadelta; o.LearningRate = 1f; o.Schedule = ScheduleKind.ReduceOnPlateau; o.PlateauPatience = 0; })],
+        ["Adadelta, plateau schedule", (Action<ArcFaceTrainer.Options>)(o => { o.Optimizer = OptimizerKind.Adadelta; o.LearningRate = 1f; o.Schedule = ScheduleKind.ReduceOnPlateau; o.PlateauPatience = 0; o.MaxEpoch = 6; })],
+        ["Adam, plateau schedule that decays", (Action<ArcFaceTrainer.Options>)(o => { o.Optimizer = OptimizerKind.Adam; o.LearningRate = 0.05f; o.Schedule = ScheduleKind.ReduceOnPlateau; o.PlateauPatience = 0; o.ScheduleGamma = 0.5f; o.MaxEpoch = 10; })],
         ["Adam, batch-norm MLP, first layer frozen", (Action<ArcFaceTrainer.Options>)(o => { o.Encoder = o.Encoder with { BatchNorm = true }; o.FrozenLayers = 1; o.WeightDecay = 1e-4f; })],
     ];
 
@@ -111,6 +112,8 @@ public sealed class TrainingSemanticsTests
         for (int i = 0; i < e.Count; i++) Console.WriteLine($"  epoch {i}: train {e[i].TrainLoss:G6} / {t[i].TrainLoss:G6}, validation {e[i].ValidationLoss:G6} / {t[i].ValidationLoss:G6}");
         Console.WriteLine($"{name}: max relative difference of the epoch losses {Agreement.Format(worst)}; learning rates {string.Join(", ", e.Select(r => r.LearningRate.ToString("G3")))}");
         Assert.IsTrue(worst <= 1e-3, $"{name}: epoch losses differ by {worst:E2} (relative)");
+        if (name.Contains("decays", StringComparison.Ordinal))
+            Assert.IsTrue(e[^1].LearningRate < e[0].LearningRate, $"{name}: the plateau schedule reduced the rate (on the engine's validation losses and TorchSharp's alike)");
     }
 
     /// <summary>
