@@ -116,6 +116,27 @@ public sealed class TrainingSemanticsTests
             Assert.IsTrue(e[^1].LearningRate < e[0].LearningRate, $"{name}: the plateau schedule reduced the rate (on the engine's validation losses and TorchSharp's alike)");
     }
 
+    /// <summary>Augmented training images are drawn from the same seeded sequence on both backends: the histories agree.</summary>
+    [TestMethod]
+    public void AugmentationMatchesTheEngine()
+    {
+        var images = MLNetMarginLoss.Data.DataSources.LoadFashionMnist(limit: 512);
+        ArcFaceTrainer.Options Options(TrainingBackend? backend)
+        {
+            var o = Small(HeadKind.ArcFace, epochs: 2, backend);
+            o.Augmentation = new ImageAugmentation { HorizontalFlipProbability = 0.5, CropPadding = 2, MaxRotationDegrees = 10 };
+            return o;
+        }
+        var e = Train(Options(null), images).Model.History.Epochs;
+        var t = Train(Options(TestDevice.Backend()), images).Model.History.Epochs;
+        var plain = Train(Small(HeadKind.ArcFace, epochs: 2), images).Model.History.Epochs;
+        double worst = 0;
+        for (int i = 0; i < e.Count; i++) worst = Math.Max(worst, LossDifference(e[i].TrainLoss, t[i].TrainLoss));
+        Console.WriteLine($"augmentation: max relative difference of the epoch losses {Agreement.Format(worst)}");
+        Assert.IsTrue(worst <= 1e-3, $"augmented epoch losses differ by {worst:E2} (relative)");
+        Assert.AreNotEqual(plain[^1].TrainLoss, e[^1].TrainLoss, "the augmentation changed nothing");
+    }
+
     /// <summary>
     /// Relative difference of two mean losses, relative to at least 1e-3: near-perfect predictions have per-sample
     /// losses of 1e-4 and below, which float32 softmax cross-entropy resolves only to about 1e-7 absolute.

@@ -1,4 +1,5 @@
 using MLNetMarginLoss.Data;
+using SeededRandom = MLNetMarginLoss.Engine.SeededRandom;
 using MLNetMarginLoss.TorchBackend.Modules;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -16,11 +17,17 @@ internal sealed class DeviceData : IDisposable
     private readonly long[] _sampleShape;
     private readonly Tensor? _features;
     private readonly Tensor? _labels;
+    private readonly ImageAugmentation? _augmentation;
 
-    public DeviceData(Dataset data, Device device, bool resident)
+    public DeviceData(Dataset data, Device device, bool resident, ImageAugmentation? augmentation = null)
     {
         _data = data;
         _device = device;
+        _augmentation = augmentation is { IsIdentity: false } ? augmentation : null;
+        if (_augmentation is not null && data.FeatureShape.IsVector)
+            throw new ArgumentException($"{data.Source}: augmentation needs image samples [C, H, W], the rows are flat vectors of {data.RowSize}; set Options.ImageShape.");
+        if (_augmentation is not null && resident)
+            throw new InvalidOperationException("Augmented data is gathered on the host; it cannot be resident on the device.");
         var s = data.FeatureShape;
         _sampleShape = [s.Channels, s.Height, s.Width];
         Resident = resident;
@@ -28,6 +35,9 @@ internal sealed class DeviceData : IDisposable
         _features = tensor(data.Features, [data.Count, .. _sampleShape], ScalarType.Float32, device);
         _labels = data.Labels is null ? null : tensor(data.Labels.Select(l => (long)l).ToArray(), ScalarType.Int64, device);
     }
+
+    /// <summary>Draws the augmentation's random numbers (set once per epoch, from the trainer's seed and the epoch).</summary>
+    public SeededRandom? AugmentationRandom { get; set; }
 
     /// <summary>True when the whole set lives on the device.</summary>
     public bool Resident { get; }
@@ -47,7 +57,13 @@ internal sealed class DeviceData : IDisposable
         var labels = new long[rows.Length];
         for (int i = 0; i < rows.Length; i++)
         {
-            _data.Features.AsSpan(rows[i] * size, size).CopyTo(block.AsSpan(i * size, size));
+            var sample = block.AsSpan(i * size, size);
+            _data.Features.AsSpan(rows[i] * size, size).CopyTo(sample);
+            if (_augmentation is not null)
+            {
+                var s = _data.FeatureShape;
+                _augmentation.Apply(sample, s.Channels, s.Height, s.Width, AugmentationRandom ?? throw new InvalidOperationException("Set AugmentationRandom before gathering augmented batches."));
+            }
             labels[i] = _data.Labels is null ? 0 : _data.Labels[rows[i]];
         }
         return (DeviceUpload.Floats(block, [rows.Length, .. _sampleShape], _device), DeviceUpload.Longs(labels, _device));

@@ -84,7 +84,8 @@ internal sealed class TorchTrainingRun : IDisposable
 
         long bytes = (long)_train.Features.Length * sizeof(float) + (_validation is null ? 0 : (long)_validation.Features.Length * sizeof(float));
         bool resident = bytes <= maxDeviceDataBytes;
-        _trainData = new DeviceData(_train, device, resident);
+        // Augmented batches are made on the host, sample by sample, exactly as the engine makes them.
+        _trainData = new DeviceData(_train, device, resident && options.Augmentation is not { IsIdentity: false }, options.Augmentation);
         _validationData = _validation is null ? null : new DeviceData(_validation, device, resident);
     }
 
@@ -195,6 +196,7 @@ internal sealed class TorchTrainingRun : IDisposable
         random.Shuffle(order.AsSpan());
         _encoder.SeedRandomness(random.Fork());
         _head.SeedRandomness(random.Fork());
+        _trainData.AugmentationRandom = random.Fork(); // the engine's fork order: shuffle, encoder, head, augmentation
         bool margin = epoch >= _options.SoftmaxWarmupEpochs;
         _head.MarginEnabled = margin;
         _encoder.Train(true);
