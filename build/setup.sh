@@ -3,11 +3,10 @@
 # Idempotent: packages already present are not reinstalled.
 #   libopenblas0-pthread   fast cblas_sgemm (the engine falls back to a managed GEMM without it)
 #   dataset-fashion-mnist  the real data the examples, the CLI's main job and the training tests use
-#   libturbojpeg0          JPEG decoding for image-folder datasets (PNG is decoded in managed code)
 #   fonts-dejavu-core      DejaVu Sans, the font the plots draw their text in
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-packages=(libopenblas0-pthread dataset-fashion-mnist libturbojpeg0 fonts-dejavu-core)
+packages=(libopenblas0-pthread dataset-fashion-mnist fonts-dejavu-core)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -40,8 +40,8 @@ public static class KnnQuick
         }
         Directory.CreateDirectory(dir);
         var ml = new MLContext(0);
-        var trainRows = DataSources.Load("fashion-mnist");
-        var testRows = DataSources.Load("fashion-mnist:test");
+        var trainRows = MLNetMarginLoss.FashionMnist.LoadDataset();
+        var testRows = MLNetMarginLoss.FashionMnist.LoadDataset(test: true);
         var clock = Stopwatch.StartNew();
         var model = new ArcFaceTrainer(new ArcFaceTrainer.Options
         {

@@ -30,8 +30,8 @@ public class ScoringBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _test = DataSources.LoadFashionMnist(test: true, limit: Rows);
-        var train = BenchmarkViews.Keyed(_ml, DataSources.LoadFashionMnist(limit: 5000));
+        _test = MLNetMarginLoss.FashionMnist.LoadDataset(test: true, limit: Rows);
+        var train = BenchmarkViews.Keyed(_ml, MLNetMarginLoss.FashionMnist.LoadDataset(limit: 5000));
         _model = new ArcFaceTrainer(new ArcFaceTrainer.Options { MaxEpoch = 1 }).Fit(train);
         using (var zip = new MemoryStream())
         {

@@ -17,7 +17,7 @@ internal static class Bench
     public static int Memory(string device, int rows, int epochs, EncoderKind encoder)
     {
         var ml = new MLContext(seed: 0);
-        var data = DataSources.LoadFashionMnist(limit: rows);
+        var data = MLNetMarginLoss.FashionMnist.LoadDataset(limit: rows);
         var view = ml.Data.Cache(ml.Transforms.Conversion.MapValueToKey("Label").Fit(DataViews.ToDataView(ml, data)).Transform(DataViews.ToDataView(ml, data)));
         var options = new ArcFaceTrainer.Options
         {
@@ -38,7 +38,7 @@ internal static class Bench
     public static int TorchOnly(string device, int rows)
     {
         var ml = new MLContext(seed: 0);
-        var data = DataSources.LoadFashionMnist(limit: rows);
+        var data = MLNetMarginLoss.FashionMnist.LoadDataset(limit: rows);
         var view = ml.Data.Cache(ml.Transforms.Conversion.MapValueToKey("Label").Fit(DataViews.ToDataView(ml, data)).Transform(DataViews.ToDataView(ml, data)));
         var torch = new TorchSharpBackend(device);
         for (int round = 0; round < 2; round++)
@@ -53,7 +53,7 @@ internal static class Bench
     public static int Run(string device, int rows, int threads = 0, int mlpRounds = 2)
     {
         var ml = new MLContext(seed: 0);
-        var data = DataSources.LoadFashionMnist(limit: rows);
+        var data = MLNetMarginLoss.FashionMnist.LoadDataset(limit: rows);
         var view = ml.Transforms.Conversion.MapValueToKey("Label").Fit(DataViews.ToDataView(ml, data)).Transform(DataViews.ToDataView(ml, data));
         view = ml.Data.Cache(view);
         var torch = new TorchSharpBackend(device);

@@ -8,8 +8,8 @@ namespace MLNetMarginLoss.TorchBackend.Tests;
 /// <summary>Data for the training tests, as an application hands it to ML.NET.</summary>
 internal static class DataViews
 {
-    private static readonly Lazy<Dataset> FashionTrain = new(() => DataSources.LoadFashionMnist(limit: 10_000));
-    private static readonly Lazy<Dataset> FashionTest = new(() => DataSources.LoadFashionMnist(test: true, limit: 2_000));
+    private static readonly Lazy<Dataset> FashionTrain = new(() => MLNetMarginLoss.FashionMnist.LoadDataset(limit: 10_000));
+    private static readonly Lazy<Dataset> FashionTest = new(() => MLNetMarginLoss.FashionMnist.LoadDataset(test: true, limit: 2_000));
 
     /// <summary>The first 10,000 Fashion-MNIST training rows.</summary>
     public static Dataset FashionMnistTrain => FashionTrain.Value;

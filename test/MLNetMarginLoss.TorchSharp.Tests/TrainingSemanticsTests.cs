@@ -120,7 +120,7 @@ public sealed class TrainingSemanticsTests
     [TestMethod]
     public void AugmentationMatchesTheEngine()
     {
-        var images = MLNetMarginLoss.Data.DataSources.LoadFashionMnist(limit: 512);
+        var images = MLNetMarginLoss.FashionMnist.LoadDataset(limit: 512);
         ArcFaceTrainer.Options Options(TrainingBackend? backend)
         {
             var o = Small(HeadKind.ArcFace, epochs: 2, backend);

@@ -8,7 +8,7 @@ namespace MLNetMarginLoss.Data;
 /// Every loader (arrays, CSV, IDX, image folders) produces one; trainers, extractors and evaluators read it.
 /// A dataset without labels is valid input for inference.
 /// </summary>
-public sealed class Dataset
+internal sealed class Dataset
 {
     /// <summary>Creates a dataset. <paramref name="features"/> holds rows × shape.Size floats; labels, when given, one per row.</summary>
     public Dataset(float[] features, TensorShape featureShape, int[]? labels = null, IReadOnlyList<string>? classNames = null, string? source = null)

@@ -39,6 +39,14 @@ public static class FashionMnist
         return IdxData.Load(mlContext, images, labels, limit, ClassNames);
     }
 
+    /// <summary>The same rows in the engine's contiguous form (for tests, benchmarks and the training backends' own tests).</summary>
+    internal static Dataset LoadDataset(bool test = false, int? limit = null, string? directory = null)
+    {
+        directory ??= DefaultDirectory;
+        string prefix = test ? "t10k" : "train";
+        return IdxReader.Load(Find(directory, $"{prefix}-images-idx3-ubyte"), Find(directory, $"{prefix}-labels-idx1-ubyte"), limit, ClassNames);
+    }
+
     private static string Find(string directory, string stem)
     {
         foreach (var name in new[] { stem + ".gz", stem })

@@ -9,7 +9,7 @@ namespace MLNetMarginLoss.Data;
 /// then unsigned bytes), raw or gzip-compressed (detected from the first two bytes, not the file name).
 /// An images file plus a labels file become a <see cref="Dataset"/> of shape (1, rows, columns) with pixels scaled to [0, 1].
 /// </summary>
-public static class IdxReader
+internal static class IdxReader
 {
     /// <summary>The element-type byte of unsigned 8-bit data, the only type this reader accepts.</summary>
     public const byte UnsignedByteType = 0x08;

@@ -6,7 +6,7 @@ namespace MLNetMarginLoss.Data;
 /// A small decoded image: channels × height × width floats in CHW order (plane after plane), usually in [0, 1].
 /// Decoders produce it, <see cref="ImageTransforms"/> work on it, and a dataset row is its <see cref="Data"/>.
 /// </summary>
-public sealed class Image
+internal sealed class Image
 {
     /// <summary>Creates an image; <paramref name="data"/> (CHW, channels·height·width floats) is used as is, or a zeroed buffer is made.</summary>
     public Image(int channels, int height, int width, float[]? data = null)

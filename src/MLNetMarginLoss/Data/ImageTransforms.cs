@@ -7,7 +7,7 @@ namespace MLNetMarginLoss.Data;
 /// conversion, normalisation, centre and random crops, horizontal flip, rotation and histogram equalisation.
 /// Each returns a new image and leaves its input unchanged. Conventions follow torchvision/PIL where they differ.
 /// </summary>
-public static class ImageTransforms
+internal static class ImageTransforms
 {
     /// <summary>
     /// Bilinear resize with half-pixel centres (torchvision's <c>align_corners=False</c>, no antialiasing):

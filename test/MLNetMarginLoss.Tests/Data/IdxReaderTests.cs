@@ -11,7 +11,7 @@ public sealed class IdxReaderTests
     [TestMethod]
     public void ReadsTheRealFashionMnistTrainingSplit()
     {
-        var data = DataSources.Load("fashion-mnist", limit: 1000);
+        var data = MLNetMarginLoss.FashionMnist.LoadDataset(limit: 1000);
         Assert.AreEqual(1000, data.Count);
         Assert.AreEqual(new TensorShape(1, 28, 28), data.FeatureShape);
         // The first ten training labels of Fashion-MNIST, as every reader of the set sees them.
@@ -33,7 +33,7 @@ public sealed class IdxReaderTests
     [TestMethod]
     public void ReadsTheWholeTestSplit()
     {
-        var data = DataSources.Load("fashion-mnist:test");
+        var data = MLNetMarginLoss.FashionMnist.LoadDataset(test: true);
         Assert.AreEqual(10000, data.Count);
         CollectionAssert.AreEqual(new[] { 9, 2, 1, 1, 6, 1, 4, 6, 5, 7 }, data.Labels!.Take(10).ToArray());
         var perClass = data.Labels!.GroupBy(l => l).ToDictionary(g => g.Key, g => g.Count());
@@ -43,7 +43,7 @@ public sealed class IdxReaderTests
     [TestMethod]
     public void MissingDatasetTellsTheUserToRunSetup()
     {
-        var ex = Assert.ThrowsExactly<DataFormatException>(() => DataSources.LoadFashionMnist(directory: Path.Combine(Path.GetTempPath(), "no-such-dir-" + Guid.NewGuid())));
+        var ex = Assert.ThrowsExactly<DataFormatException>(() => MLNetMarginLoss.FashionMnist.LoadDataset(directory: Path.Combine(Path.GetTempPath(), "no-such-dir-" + Guid.NewGuid())));
         StringAssert.Contains(ex.Message, "build/setup.sh");
         StringAssert.Contains(ex.Message, "train-images-idx3-ubyte.gz");
     }
