@@ -8,7 +8,8 @@ namespace MLNetMarginLoss.Cli.Commands;
 
 /// <summary>
 /// <c>train</c>: an ML.NET pipeline (the data's preparation for images, MapValueToKey, the margin trainer), metrics on
-/// the validation data (else the training data), and the standard ML.NET model saved with mlContext.Model.Save.
+/// the validation data (else the training data), the standard ML.NET model saved with mlContext.Model.Save, and its
+/// training curves as a PNG beside it (<c>&lt;out&gt;-training.png</c>).
 /// Options and the output path are checked before any data is read; <c>--limit</c> applies to the training data only.
 /// </summary>
 internal static class TrainCommand
@@ -107,6 +108,8 @@ internal static class TrainCommand
             // 4. Save the standard ML.NET model (preparation + trained transformer), atomically.
             ITransformer saved = preparation is null ? model : new TransformerChain<ITransformer>([.. (TransformerChain<ITransformer>)preparation, model]);
             AtomicFile.Write(outPath, s => ml.Model.Save(saved, train.Schema, s));
+            string curves = Plotting.TrainingCurvePlot.Save(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outPath))!, Path.GetFileNameWithoutExtension(outPath) + "-training.png"),
+                model.History, $"{options.Head} with the {options.Encoder.Kind.ToString().ToLowerInvariant()} encoder");
 
             // 5. Metrics on the validation data (k-NN against the training embeddings), else on the training data.
             string on = valid is null ? "training" : "validation";
@@ -119,6 +122,8 @@ internal static class TrainCommand
             values["backend"] = model.Backend;
             values["model"] = Path.GetFullPath(outPath);
             Console.WriteLine($"saved {Path.GetFullPath(outPath)}");
+            Console.WriteLine($"training curves: {curves}");
+            values["trainingCurves"] = curves;
             if (result.GetValue(json)) JsonLine.Write(values);
             return 0;
         }));
