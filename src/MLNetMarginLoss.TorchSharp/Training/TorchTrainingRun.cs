@@ -66,7 +66,7 @@ internal sealed class TorchTrainingRun : IDisposable
 
         var spec = options.Encoder with { InputShape = _train.FeatureShape };
         _engineEncoder = Encoder.Build(spec, init.Fork());
-        if (options.InitialModel is { } start) CopyEncoderWeights(start.Network.Encoder, _engineEncoder);
+        if (options.InitialModel is { } start) RunRules.CopyEncoderWeights(start.Network.Encoder, _engineEncoder);
         if (options.FrozenLayers > 0) _engineEncoder.FreezeLayers(options.FrozenLayers);
         _engineHead = HeadFactory.Create(options.Head, spec.EmbeddingSize, _train.ClassCount, options.HeadOptions);
         _engineHead.Initialize(init.Fork());
@@ -358,54 +358,14 @@ internal sealed class TorchTrainingRun : IDisposable
         return _activeRows.Where(r => !drop.Contains(r)).ToArray();
     }
 
-    private SeededRandom EpochRandom(int epoch) => new(unchecked(_options.Seed * 1_000_003L + 7919L * (epoch + 1)));
+    private SeededRandom EpochRandom(int epoch) => RunRules.EpochRandom(_options.Seed, epoch);
 
-    private static void CopyEncoderWeights(Encoder from, Encoder to)
-    {
-        if (from.Spec.Kind != to.Spec.Kind || from.Spec.InputShape != to.Spec.InputShape)
-            throw new ArgumentException($"The initial model's encoder ({from.Spec.Kind}, input {from.Spec.InputShape}) does not match the one to train ({to.Spec.Kind}, input {to.Spec.InputShape}).");
-        var source = from.Network.NamedState().ToDictionary(s => s.Name, s => s.Parameter);
-        foreach (var (name, p, _) in to.Network.NamedState())
-        {
-            if (!source.TryGetValue(name, out var q) || q.Length != p.Length)
-                throw new ArgumentException($"The initial model's encoder has no weight '{name}' of {p.Length} values; its architecture differs.");
-            q.Value.AsSpan().CopyTo(p.Value);
-        }
-    }
+    private void EnsureFiniteWeights() => RunRules.EnsureFiniteWeights(_engineEncoder, _engineHead, _history, _options.LearningRate);
 
-    private void EnsureFiniteWeights()
+    private ModelInfo DescribeRun() => RunRules.Describe(_options, _train, _history, new()
     {
-        foreach (var (name, p, _) in _engineEncoder.Network.NamedState())
-            if (p.Value.Any(v => !float.IsFinite(v)))
-                throw new TrainingDivergedException(_history.Epochs.Count - 1, 0, double.NaN, _options.LearningRate, $"Encoder weight '{name}' is not finite.");
-        foreach (var p in _engineHead.Parameters.Concat(_engineHead.Buffers))
-            if (p.Value.Any(v => !float.IsFinite(v)))
-                throw new TrainingDivergedException(_history.Epochs.Count - 1, 0, double.NaN, _options.LearningRate, $"Head parameter '{p.Name}' is not finite.");
-    }
-
-    private ModelInfo DescribeRun()
-    {
-        var o = _options;
-        var opts = new Dictionary<string, string>
-        {
-            ["head"] = o.Head.ToString(), ["encoder"] = o.Encoder.Kind.ToString(), ["embeddingSize"] = o.Encoder.EmbeddingSize.ToString(),
-            ["optimizer"] = o.Optimizer.ToString(), ["learningRate"] = o.LearningRate.ToString("R"), ["epochs"] = o.MaxEpoch.ToString(),
-            ["batchSize"] = o.BatchSize.ToString(), ["seed"] = o.Seed.ToString(), ["schedule"] = o.Schedule.ToString(),
-            ["softmaxWarmupEpochs"] = o.SoftmaxWarmupEpochs.ToString(), ["frozenLayers"] = o.FrozenLayers.ToString(),
-            ["trainingRows"] = _train.Count.ToString(), ["backend"] = "torchsharp", ["device"] = _deviceName,
-            ["threads"] = get_num_threads().ToString(),
-        };
-        var metrics = new Dictionary<string, double>();
-        if (_history.Epochs.Count > 0)
-        {
-            var last = _history.Epochs.FirstOrDefault(e => e.Epoch == _history.SelectedEpoch) ?? _history.Epochs[^1];
-            metrics["trainLoss"] = last.TrainLoss;
-            metrics["trainAccuracy"] = last.TrainAccuracy;
-            if (last.ValidationLoss is { } vl) metrics["validationLoss"] = vl;
-            if (last.ValidationAccuracy is { } va) metrics["validationAccuracy"] = va;
-        }
-        return new ModelInfo { TrainingOptions = opts, Metrics = metrics };
-    }
+        ["backend"] = "torchsharp", ["device"] = _deviceName, ["threads"] = get_num_threads().ToString(),
+    });
 
     public void Dispose()
     {

@@ -46,7 +46,7 @@ internal sealed class TrainingRun
         var spec = options.Encoder with { InputShape = train.FeatureShape };
         _encoder = Encoder.Build(spec, init.Fork());
         _encoder.Context = context;
-        if (options.InitialModel is { } start) CopyEncoderWeights(start.Network.Encoder, _encoder);
+        if (options.InitialModel is { } start) RunRules.CopyEncoderWeights(start.Network.Encoder, _encoder);
         if (options.FrozenLayers > 0) _encoder.FreezeLayers(options.FrozenLayers);
 
         _head = HeadFactory.Create(options.Head, spec.EmbeddingSize, train.ClassCount, options.HeadOptions);
@@ -221,51 +221,12 @@ internal sealed class TrainingRun
         return _activeRows.Where(r => !drop.Contains(r)).ToArray();
     }
 
-    private SeededRandom EpochRandom(int epoch) => new(unchecked(_options.Seed * 1_000_003L + 7919L * (epoch + 1)));
+    private SeededRandom EpochRandom(int epoch) => RunRules.EpochRandom(_options.Seed, epoch);
 
-    private static void CopyEncoderWeights(Encoder from, Encoder to)
-    {
-        if (from.Spec.Kind != to.Spec.Kind || from.Spec.InputShape != to.Spec.InputShape)
-            throw new ArgumentException($"The initial model's encoder ({from.Spec.Kind}, input {from.Spec.InputShape}) does not match the one to train ({to.Spec.Kind}, input {to.Spec.InputShape}).");
-        var source = from.Network.NamedState().ToDictionary(s => s.Name, s => s.Parameter);
-        foreach (var (name, p, _) in to.Network.NamedState())
-        {
-            if (!source.TryGetValue(name, out var q) || q.Length != p.Length)
-                throw new ArgumentException($"The initial model's encoder has no weight '{name}' of {p.Length} values; its architecture differs.");
-            q.Value.AsSpan().CopyTo(p.Value);
-        }
-    }
+    private void EnsureFiniteWeights() => RunRules.EnsureFiniteWeights(_encoder, _head, _history, _optimizer.LearningRate);
 
-    private void EnsureFiniteWeights()
+    private ModelInfo DescribeRun() => RunRules.Describe(_options, _train, _history, new()
     {
-        foreach (var (name, p, _) in _encoder.Network.NamedState())
-            if (p.Value.Any(v => !float.IsFinite(v)))
-                throw new TrainingDivergedException(_history.Epochs.Count - 1, 0, double.NaN, _optimizer.LearningRate, $"Encoder weight '{name}' is not finite.");
-        foreach (var p in _head.Parameters.Concat(_head.Buffers))
-            if (p.Value.Any(v => !float.IsFinite(v)))
-                throw new TrainingDivergedException(_history.Epochs.Count - 1, 0, double.NaN, _optimizer.LearningRate, $"Head parameter '{p.Name}' is not finite.");
-    }
-
-    private ModelInfo DescribeRun()
-    {
-        var o = _options;
-        var opts = new Dictionary<string, string>
-        {
-            ["head"] = o.Head.ToString(), ["encoder"] = o.Encoder.Kind.ToString(), ["embeddingSize"] = o.Encoder.EmbeddingSize.ToString(),
-            ["optimizer"] = o.Optimizer.ToString(), ["learningRate"] = o.LearningRate.ToString("R"), ["epochs"] = o.MaxEpoch.ToString(),
-            ["batchSize"] = o.BatchSize.ToString(), ["seed"] = o.Seed.ToString(), ["schedule"] = o.Schedule.ToString(),
-            ["softmaxWarmupEpochs"] = o.SoftmaxWarmupEpochs.ToString(), ["frozenLayers"] = o.FrozenLayers.ToString(),
-            ["trainingRows"] = _train.Count.ToString(), ["gemm"] = _context.Provider.ToString(), ["threads"] = _context.DegreeOfParallelism.ToString(),
-        };
-        var metrics = new Dictionary<string, double>();
-        if (_history.Epochs.Count > 0)
-        {
-            var last = _history.Epochs.FirstOrDefault(e => e.Epoch == _history.SelectedEpoch) ?? _history.Epochs[^1];
-            metrics["trainLoss"] = last.TrainLoss;
-            metrics["trainAccuracy"] = last.TrainAccuracy;
-            if (last.ValidationLoss is { } vl) metrics["validationLoss"] = vl;
-            if (last.ValidationAccuracy is { } va) metrics["validationAccuracy"] = va;
-        }
-        return new ModelInfo { TrainingOptions = opts, Metrics = metrics };
-    }
+        ["backend"] = "engine", ["gemm"] = _context.Provider.ToString(), ["threads"] = _context.DegreeOfParallelism.ToString(),
+    });
 }
