@@ -206,6 +206,7 @@ internal sealed class TorchTrainingRun : IDisposable
         var counts = new int[batches];
         using var batchLoss = zeros(Math.Max(1, batches), ScalarType.Float64, _device);
         using var batchCorrect = zeros(Math.Max(1, batches), ScalarType.Int64, _device);
+        using var batchInferenceLoss = zeros(Math.Max(1, batches), ScalarType.Float64, _device);
         using var orderOnDevice = _trainData.Resident ? DeviceUpload.Longs(order.Select(i => (long)i).ToArray(), _device) : null;
         double lr = _options.LearningRate;
         double progressLoss = 0;
@@ -229,6 +230,8 @@ internal sealed class TorchTrainingRun : IDisposable
                 var embeddings = _encoder.Forward(x);
                 var logits = _head.Forward(embeddings, y, training: true);
                 var loss = nn.functional.cross_entropy(logits, y);
+                using (no_grad()) // the inference logits' loss (no margin), with the weights this batch saw, as the engine records it
+                    batchInferenceLoss[b].copy_(nn.functional.cross_entropy(_head.Predict(embeddings.detach()), y));
                 if (margin && _head.AuxiliaryLoss is { } aux) loss = loss + aux;
                 _optimizer.ZeroGrad();
                 loss.backward();
@@ -268,18 +271,21 @@ internal sealed class TorchTrainingRun : IDisposable
         double seconds = clock.Elapsed.TotalSeconds;
         CheckLosses(epoch, losses, 0, batches, learningRates, counts);
         var correct = HostValues<long>(batchCorrect);
-        double lossSum = 0;
+        var inferenceLosses = HostValues<double>(batchInferenceLoss);
+        double lossSum = 0, inferenceLossSum = 0;
         long correctSum = 0;
         for (int b = 0; b < batches; b++)
         {
             if (counts[b] == 0) continue;
             lossSum += losses[b] * counts[b];
+            inferenceLossSum += inferenceLosses[b] * counts[b];
             correctSum += correct[b];
         }
         return new EpochRecord
         {
             Epoch = epoch,
             TrainLoss = seen == 0 ? double.NaN : lossSum / seen,
+            TrainLossWithoutMargin = seen == 0 ? double.NaN : inferenceLossSum / seen,
             TrainAccuracy = seen == 0 ? double.NaN : (double)correctSum / seen,
             LearningRate = lr,
             Seconds = seconds,
