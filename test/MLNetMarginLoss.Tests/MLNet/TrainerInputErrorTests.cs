@@ -22,7 +22,7 @@ public sealed class TrainerInputErrorTests
         var e = Fails(Ml.ToView(FashionMnist.Train(50)));
         StringAssert.Contains(e.Message, "label column 'Label' is a String scalar");
         StringAssert.Contains(e.Message, "MapValueToKey(\"Label\")");
-        // The same check runs when a pipeline propagates its schema, before anything is fitted.
+        // In a pipeline the trainer reports it the same way when the chain reaches it.
         var pipeline = Ml.Transforms.CopyColumns("Features2", "Features").Append(new ArcFaceTrainer(TestModels.SmallMlp(epochs: 1)));
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => pipeline.Fit(Ml.ToView(FashionMnist.Train(50)))).Message, "MapValueToKey");
     }
