@@ -28,7 +28,7 @@ internal sealed class ExampleArgs
             {
                 Console.WriteLine(usage);
                 foreach (var o in options)
-                    Console.WriteLine($"  --{o.Name}{(o.IsFlag ? "" : " <value>"),-10} {o.Help} (default: {(o.IsFlag ? "off" : o.Default)})");
+                    Console.WriteLine($"  {"--" + o.Name + (o.IsFlag ? "" : " <value>"),-26} {o.Help} (default: {(o.IsFlag ? "off" : o.Default.Length == 0 ? "none" : o.Default)})");
                 Environment.Exit(0);
             }
             string name = a.StartsWith("--", StringComparison.Ordinal) ? a[2..] : "";
