@@ -14,8 +14,9 @@ status=0
 for project in test/MLNetMarginLoss.Tests/MLNetMarginLoss.Tests.csproj test/MLNetMarginLoss.TorchSharp.Tests/MLNetMarginLoss.TorchSharp.Tests.csproj; do
   dotnet test "$project" -c Release --no-build --nologo --logger "console;verbosity=normal" "$@" 2>&1 | tee -a "$log" || status=$?
 done
-passed=$(grep -E '^\s+Passed:\s+[0-9]+' "$log" | awk '{s += $2} END {print s + 0}')
-failed=$(grep -E '^\s+Failed:\s+[0-9]+' "$log" | awk '{s += $2} END {print s + 0}')
+# The runner's summary has "Passed: N" per project, and "Failed: N" only when something failed.
+passed=$(awk '$1 == "Passed:" && $2 ~ /^[0-9]+$/ {s += $2} END {print s + 0}' "$log")
+failed=$(awk '$1 == "Failed:" && $2 ~ /^[0-9]+$/ {s += $2} END {print s + 0}' "$log")
 [ "$passed" -eq 0 ] && [ "$status" -eq 0 ] && { echo "no test ran" >&2; status=1; }
 echo "${passed} passed, ${failed} failed"
 exit "$status"
