@@ -6,13 +6,14 @@
 // "Classification" is our softmax head and its "ArcMarginProduct" (normalised weights and features, no margin) is
 // our normsoftmax head.
 //
-//   dotnet run -c Release --project examples/FacesComparison -- [--train-rows 20000] [--test-rows 5000]
-//       [--epochs 5] [--seed 3] [--out artifacts/FacesComparison]
+//   dotnet run -c Release --project examples/FacesComparison -- [--train-rows 60000] [--test-rows 10000]
+//       [--epochs 5] [--seed 3] [--plot-rows 1500] [--out artifacts/FacesComparison]
 //
 // Prints one results table, one row per head: the head's test accuracy, k-NN accuracy (k = 5, the training
 // embeddings as gallery), their difference, MAP@R (leave-one-out retrieval on the test embeddings), the mean angle to
 // the class centre, the smallest angle between class centres, and the PCA components needed for 90 % of the variance.
-// Writes <head>-pca.png (2-D PCA of the test embeddings) and <head>-variance.png (explained variance) per head.
+// Writes <head>-pca.png (2-D PCA of the first --plot-rows test embeddings) and <head>-variance.png (explained variance
+// of all test embeddings, the first 32 components) per head.
 using System.Diagnostics;
 using Examples;
 using Microsoft.ML;
@@ -20,10 +21,11 @@ using MLNetMarginLoss;
 using MLNetMarginLoss.Plotting;
 
 var arguments = ExampleArgs.Parse(args, "FacesComparison: Catalyst's comparison of the \"Faces\" heads, head accuracy vs k-NN accuracy, PCA.",
-    new("train-rows", "20000", "training rows"),
-    new("test-rows", "5000", "test rows"),
+    new("train-rows", "60000", "training rows (all of them)"),
+    new("test-rows", "10000", "test rows (all of them)"),
     new("epochs", "5", "epochs per head"),
     new("seed", "3", "random seed of the trainers (the same for every head)"),
+    new("plot-rows", "1500", "test rows drawn on the PCA scatter plots"),
     new("out", "artifacts/FacesComparison", "output folder"));
 var clock = Stopwatch.StartNew();
 string outDir = arguments.OutputFolder();
@@ -64,8 +66,8 @@ foreach (var (name, trainer) in heads)
         ResultsTable.F(r.Retrieval!.MapAtR), $"{d.MeanIntraClassAngle:F1}°", $"{d.MinInterClassCenterAngle:F1}°", components.ToString());
     Console.Error.WriteLine($"{name}: {watch.Elapsed.TotalSeconds:F0} s, head {head:F4}, k-NN {knn:F4}");
 
-    var (embeddings, dimension, labels) = Columns.EmbeddingsAndLabels(model.Transform(test));
-    PcaScatterPlot.Save(Path.Combine(outDir, $"{name}-pca.png"), embeddings, dimension, labels, model.ClassNames, $"{name}: PCA of the test embeddings");
+    var (embeddings, dimension, labels) = Columns.EmbeddingsAndLabels(model.Transform(ml.Data.TakeRows(test, arguments.Int("plot-rows"))));
+    PcaScatterPlot.Save(Path.Combine(outDir, $"{name}-pca.png"), embeddings, dimension, labels, model.ClassNames, $"{name}: PCA of {labels.Length} test embeddings");
     ExplainedVariancePlot.Save(Path.Combine(outDir, $"{name}-variance.png"), d.Pca, maxComponents: 32, title: $"{name}: explained variance of the test embeddings");
 }
 table.Print();

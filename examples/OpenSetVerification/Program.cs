@@ -4,7 +4,7 @@
 // gallery per new class, and open-set rejection ("unknown") of the new classes by a k-NN classifier whose gallery
 // holds only the known ones. A softmax model trained on the same data is the baseline.
 //
-//   dotnet run -c Release --project examples/OpenSetVerification -- [--train-rows 20000] [--epochs 5]
+//   dotnet run -c Release --project examples/OpenSetVerification -- [--train-rows 60000] [--epochs 10]
 //       [--unseen 7,8,9] [--scale 16] [--margin 0.4] [--pairs 6000] [--shots 5] [--seed 5] [--out artifacts/OpenSetVerification]
 //
 // Prints one results table, a row per model: verification AUC, EER, TAR at FAR 1e-2 and 1e-3, the LFW 10-fold
@@ -19,8 +19,8 @@ using MLNetMarginLoss.Evaluation;
 using MLNetMarginLoss.Plotting;
 
 var arguments = ExampleArgs.Parse(args, "OpenSetVerification: verification, few-shot and open-set recognition of classes never seen in training.",
-    new("train-rows", "20000", "training rows read (the unseen classes' rows are dropped)"),
-    new("epochs", "5", "epochs"),
+    new("train-rows", "60000", "training rows read (the unseen classes' rows are dropped)"),
+    new("epochs", "10", "epochs"),
     new("unseen", "7,8,9", "class indices kept out of training (default: Sneaker, Bag, Ankle boot)"),
     new("scale", "16", "ArcFace scale s"),
     new("margin", "0.4", "ArcFace margin m in radians"),
