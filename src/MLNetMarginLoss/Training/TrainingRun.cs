@@ -92,13 +92,7 @@ internal sealed class TrainingRun
             _history.Add(record);
             _history.SelectedEpoch = epoch;
 
-            bool stop = false;
-            if (earlyStopping)
-            {
-                double v = record.ValidationLoss!.Value;
-                if (v < stopping.BestLoss) { stopping.BestLoss = v; stopping.SinceBest = 0; best!.Capture(); best.Epoch = epoch; }
-                else if (++stopping.SinceBest >= _options.EarlyStoppingPatience) stop = true;
-            }
+            bool stop = earlyStopping && stopping.Update(record.ValidationLoss!.Value, _options.EarlyStoppingPatience, () => { best!.Capture(); best.Epoch = epoch; });
 
             if (_options.DropOutliersAfterEpoch > 0 && epoch + 1 == _options.DropOutliersAfterEpoch && _head is SubCenterArcFaceHead sub)
                 _activeRows = DropOutliers(sub);

@@ -66,7 +66,7 @@ public sealed class ModelFileDamageTests
     public void FileThatIsNotAModelIsRefused()
     {
         StringAssert.Contains(LoadFails("hello, world"u8.ToArray()).Message, "damaged");
-        StringAssert.Contains(LoadFails(Zip(("readme.txt", "hi"u8.ToArray()))).Message, "holds no ONNX model");
+        StringAssert.Contains(LoadFails(TestZip.Of(("readme.txt", "hi"u8.ToArray()))).Message, "holds no ONNX model");
     }
 
     [TestMethod]
@@ -147,18 +147,7 @@ public sealed class ModelFileDamageTests
             else s.CopyTo(ms);
             entries.Add((e.FullName, ms.ToArray()));
         }
-        return Zip(entries.ToArray());
+        return TestZip.Of(entries.ToArray());
     }
 
-    private static byte[] Zip(params (string Name, byte[] Data)[] entries)
-    {
-        using var ms = new MemoryStream();
-        using (var zip = new ZipArchive(ms, ZipArchiveMode.Create, leaveOpen: true))
-            foreach (var (name, data) in entries)
-            {
-                using var s = zip.CreateEntry(name, CompressionLevel.NoCompression).Open();
-                s.Write(data);
-            }
-        return ms.ToArray();
-    }
 }

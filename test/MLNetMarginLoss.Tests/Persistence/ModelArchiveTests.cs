@@ -152,20 +152,20 @@ public sealed class ModelArchiveTests
         Expect([], "is empty");
         Expect("hello, this is text"u8.ToArray(), "expected a .zip");
         Expect(valid.AsSpan(0, valid.Length / 2).ToArray(), "zip archive (truncated or corrupt)");
-        Expect(Zip(("readme.txt", "hi"u8.ToArray())), "no manifest.json");
-        Expect(Zip(("manifest.json", "{\"format\":\"other\"}"u8.ToArray())), "has format 'other'");
-        Expect(Zip(("manifest.json", "not json"u8.ToArray())), "manifest.json is not valid JSON");
+        Expect(TestZip.Of(("readme.txt", "hi"u8.ToArray())), "no manifest.json");
+        Expect(TestZip.Of(("manifest.json", "{\"format\":\"other\"}"u8.ToArray())), "has format 'other'");
+        Expect(TestZip.Of(("manifest.json", "not json"u8.ToArray())), "manifest.json is not valid JSON");
 
         string manifest = ReadEntry(valid, "manifest.json");
         byte[] weights = Encoding.Latin1.GetBytes(ReadEntry(valid, "weights.safetensors", latin1: true));
         var newer = JsonNode.Parse(manifest)!.AsObject();
         newer["formatVersion"] = 2;
-        Expect(Zip(("manifest.json", Encoding.UTF8.GetBytes(newer.ToJsonString())), ("weights.safetensors", weights)), "newer than the 1");
+        Expect(TestZip.Of(("manifest.json", Encoding.UTF8.GetBytes(newer.ToJsonString())), ("weights.safetensors", weights)), "newer than the 1");
 
         var damaged = (byte[])weights.Clone();
         damaged[^1] ^= 0x40;
-        Expect(Zip(("manifest.json", Encoding.UTF8.GetBytes(manifest)), ("weights.safetensors", damaged)), "SHA-256");
-        Expect(Zip(("manifest.json", Encoding.UTF8.GetBytes(manifest))), "no weights.safetensors");
+        Expect(TestZip.Of(("manifest.json", Encoding.UTF8.GetBytes(manifest)), ("weights.safetensors", damaged)), "SHA-256");
+        Expect(TestZip.Of(("manifest.json", Encoding.UTF8.GetBytes(manifest))), "no weights.safetensors");
     }
 
     [TestMethod]
@@ -191,12 +191,12 @@ public sealed class ModelArchiveTests
                     var w = FuzzMutations.Mutate(weights, rng, out what);
                     var m = JsonNode.Parse(manifest)!.AsObject();
                     m["weights"]!["sha256"] = Convert.ToHexStringLower(SHA256.HashData(w));
-                    mutated = Zip(("manifest.json", Encoding.UTF8.GetBytes(m.ToJsonString())), ("weights.safetensors", w));
+                    mutated = TestZip.Of(("manifest.json", Encoding.UTF8.GetBytes(m.ToJsonString())), ("weights.safetensors", w));
                     what = "weights: " + what;
                     break;
                 }
                 default: // damage the manifest text inside a well-formed zip
-                    mutated = Zip(("manifest.json", FuzzMutations.Mutate(Encoding.UTF8.GetBytes(manifest), rng, out what)), ("weights.safetensors", weights));
+                    mutated = TestZip.Of(("manifest.json", FuzzMutations.Mutate(Encoding.UTF8.GetBytes(manifest), rng, out what)), ("weights.safetensors", weights));
                     what = "manifest: " + what;
                     break;
             }
@@ -207,18 +207,6 @@ public sealed class ModelArchiveTests
         Assert.IsEmpty(unexpected, string.Join("\n", unexpected.Take(10)));
         Assert.IsGreaterThan(500, rejected);
         Assert.IsGreaterThan(0, loaded, "harmless edits (manifest whitespace, unused zip fields) should still load");
-    }
-
-    private static byte[] Zip(params (string Name, byte[] Data)[] entries)
-    {
-        using var ms = new MemoryStream();
-        using (var zip = new ZipArchive(ms, ZipArchiveMode.Create, leaveOpen: true))
-            foreach (var (name, data) in entries)
-            {
-                using var s = zip.CreateEntry(name, CompressionLevel.NoCompression).Open();
-                s.Write(data);
-            }
-        return ms.ToArray();
     }
 
     private static string ReadEntry(byte[] archive, string name, bool latin1 = false)
