@@ -71,6 +71,14 @@ public sealed class TorchSharpBackend : TrainingBackend
     /// </summary>
     public bool? AllowTf32 { get; init; }
 
+    /// <summary>
+    /// On the CPU, let libtorch use oneDNN (and NNPACK) kernels. Default false: libtorch's own ATen kernels, because
+    /// oneDNN's CPU-specific convolution kernels corrupted the ResNet encoders' gradients on some AMD EPYC CPUs (see
+    /// the README's TorchSharp section). The switch is process-wide in libtorch; it is set for the duration of training
+    /// and restored afterwards. No effect on GPUs (cuDNN) or where libtorch does not export the switch.
+    /// </summary>
+    public bool UseOneDnnOnCpu { get; init; }
+
     /// <inheritdoc />
     public override string Name => "torchsharp";
 
@@ -117,6 +125,7 @@ public sealed class TorchSharpBackend : TrainingBackend
         bool previousMatmulTf32 = setTf32 && backends.cuda.matmul.allow_tf32, previousCudnnTf32 = setTf32 && backends.cudnn.allow_tf32;
         if (setThreads) set_num_threads(job.Options.Threads);
         if (setTf32) backends.cuda.matmul.allow_tf32 = backends.cudnn.allow_tf32 = AllowTf32!.Value;
+        using var kernels = device.type == DeviceType.CPU ? LibTorchKernels.Use(oneDnn: UseOneDnnOnCpu, nnpack: UseOneDnnOnCpu) : null;
         try
         {
             using var run = new TorchTrainingRun(job, device, TorchDevices.Describe(device), MaxDeviceDataBytes);

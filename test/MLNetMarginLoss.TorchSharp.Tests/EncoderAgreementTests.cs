@@ -12,7 +12,9 @@ namespace MLNetMarginLoss.TorchBackend.Tests;
 
 /// <summary>
 /// The cross-backend oracle for the encoders: each encoder with an ArcFace head and cross-entropy, the same weights,
-/// batch and dropout masks (the twin replays the engine's), in training mode. Embeddings, logits, loss,
+/// batch, dropout masks and ReLU branches (the twin replays the engine's masks: a pre-activation within float rounding of
+/// zero may otherwise fall on different sides in the two backends and switch a unit's whole gradient on in one and off
+/// in the other), in training mode. Embeddings, logits, loss,
 /// ∂loss/∂embedding, ∂loss/∂(every encoder and head weight) and the batch-norm running statistics must agree, and the
 /// twin's tensors must carry exactly the engine's names and shapes.
 /// </summary>
@@ -75,7 +77,10 @@ public sealed class EncoderAgreementTests
             using var scope = NewDisposeScope();
             var xt = tensor(x, [Rows, spec.InputShape.Channels, spec.InputShape.Height, spec.InputShape.Width], ScalarType.Float32, device);
             var yt = tensor(labels.Select(l => (long)l).ToArray(), ScalarType.Int64, device);
+            twinEncoder.ReplayedReluMasks = EngineReluMasks(encoder.Network);
             var embeddings = twinEncoder.Forward(xt);
+            Assert.AreEqual(0, twinEncoder.ReplayedReluMasks.Count, "every engine ReLU mask was used once");
+            twinEncoder.ReplayedReluMasks = null;
             embeddings.retain_grad();
             var logits = twinHead.Forward(embeddings, yt, training: true);
             var loss = nn.functional.cross_entropy(logits, yt);
@@ -164,6 +169,32 @@ public sealed class EncoderAgreementTests
         CollectionAssert.AreEqual(expected, twin.EngineMask(length));
         Assert.IsTrue(expected.Any(v => v == 0) && expected.Any(v => v != 0));
     }
+
+    /// <summary>The engine's ReLU decisions of its last forward pass (1 where the output is positive), in forward order.</summary>
+    private static Queue<float[]> EngineReluMasks(Layer network)
+    {
+        var masks = new Queue<float[]>();
+        void Collect(Layer layer)
+        {
+            switch (layer)
+            {
+                case ReLU relu:
+                    masks.Enqueue(Mask(relu.Output));
+                    break;
+                case ResidualBlock block:
+                    masks.Enqueue(Mask(block.InnerRelu.Output));
+                    masks.Enqueue(Mask(block.Output));
+                    break;
+                default:
+                    foreach (var (_, child) in layer.Children) Collect(child);
+                    break;
+            }
+        }
+        Collect(network);
+        return masks;
+    }
+
+    private static float[] Mask(EngineTensor output) => output.Span.ToArray().Select(v => v > 0 ? 1f : 0f).ToArray();
 
     private static bool ZeroByConstruction(Encoder encoder, string name)
     {

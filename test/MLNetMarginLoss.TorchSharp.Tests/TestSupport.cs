@@ -16,6 +16,10 @@ public static class TestAssembly
     public static void Initialize(TestContext context)
     {
         _ = new TorchSharpBackend("cpu");
+        // The modules are also exercised directly (agreement tests), outside TorchSharpBackend.Train: give them the
+        // kernels the backend trains with on the CPU (ATen's own, not oneDNN's; see LibTorchKernels).
+        LibTorchKernels.OneDnn = false;
+        LibTorchKernels.Nnpack = false;
         // The agreement tests compare float32 with float32: no TensorFloat-32 on GPUs that have it.
         if (TestDevice.Device.type == DeviceType.CUDA) backends.cuda.matmul.allow_tf32 = backends.cudnn.allow_tf32 = false;
     }

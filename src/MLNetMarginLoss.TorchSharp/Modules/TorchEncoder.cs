@@ -96,6 +96,13 @@ internal sealed class TorchEncoder : IDisposable
         foreach (var d in _dropouts) d.Seed(random.Fork());
     }
 
+    /// <summary>
+    /// Tests only: when set, every ReLU (top-level and inside residual blocks, in forward order) multiplies by the next
+    /// mask of this queue instead of computing max(0, x) — the engine's decisions, so both backends take the same
+    /// branches (see <see cref="EngineReLU"/>). Null (the default): ordinary ReLUs.
+    /// </summary>
+    public Queue<float[]>? ReplayedReluMasks { get; set; }
+
     /// <summary>Makes the dropout layers draw the engine's exact masks (tests; slower: masks are made on the host).</summary>
     public bool ReplayEngineMasks
     {
@@ -127,7 +134,7 @@ internal sealed class TorchEncoder : IDisposable
             case MLNetMarginLoss.Engine.Layers.BatchNorm2d b:
                 return nn.BatchNorm2d(b.Channels, eps: b.Epsilon, momentum: b.Momentum);
             case MLNetMarginLoss.Engine.Layers.ReLU:
-                return nn.ReLU();
+                return new EngineReLU(this);
             case MLNetMarginLoss.Engine.Layers.MaxPool2d p:
                 return nn.MaxPool2d(p.KernelSize, p.Stride);
             case GlobalAvgPool2d:
@@ -150,9 +157,12 @@ internal sealed class TorchEncoder : IDisposable
     {
         private readonly nn.Module<Tensor, Tensor> _conv1, _bn1, _conv2, _bn2;
         private readonly nn.Module<Tensor, Tensor>? _shortcut;
+        private readonly EngineReLU _innerRelu, _outputRelu;
 
         public TorchResidualBlock(ResidualBlock block, TorchEncoder owner) : base(nameof(TorchResidualBlock))
         {
+            _innerRelu = new EngineReLU(owner);
+            _outputRelu = new EngineReLU(owner);
             _conv1 = owner.Convert(block.Conv1);
             _bn1 = owner.Convert(block.Bn1);
             _conv2 = owner.Convert(block.Conv2);
@@ -171,9 +181,9 @@ internal sealed class TorchEncoder : IDisposable
         public override Tensor forward(Tensor x)
         {
             using var scope = NewDisposeScope();
-            var main = _bn2.forward(_conv2.forward(nn.functional.relu(_bn1.forward(_conv1.forward(x)))));
+            var main = _bn2.forward(_conv2.forward(_innerRelu.forward(_bn1.forward(_conv1.forward(x)))));
             var skip = _shortcut is null ? x : _shortcut.forward(x);
-            return nn.functional.relu(main + skip).MoveToOuterDisposeScope();
+            return _outputRelu.forward(main + skip).MoveToOuterDisposeScope();
         }
     }
 

@@ -20,6 +20,9 @@ internal sealed class ReLU : Layer
     /// <inheritdoc />
     public override TensorShape GetOutputShape(TensorShape input) => input;
 
+    /// <summary>The output of the last forward pass (its positive entries are where the gradient passes).</summary>
+    internal Tensor Output => _output;
+
     /// <inheritdoc />
     public override Tensor Forward(Tensor input, bool training)
     {

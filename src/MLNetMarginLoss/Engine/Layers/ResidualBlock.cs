@@ -68,6 +68,12 @@ internal sealed class ResidualBlock : Layer
     /// <inheritdoc />
     public override IReadOnlyList<(string Name, Layer Layer)> Children => _children;
 
+    /// <summary>The inner ReLU (after <see cref="Bn1"/>) of the last forward pass.</summary>
+    internal ReLU InnerRelu => _innerRelu;
+
+    /// <summary>The block's output, relu(main + skip), of the last forward pass.</summary>
+    internal Tensor Output => _output;
+
     /// <inheritdoc />
     protected override void OnRequiresInputGradientChanged()
     {
