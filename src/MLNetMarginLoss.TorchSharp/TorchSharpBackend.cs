@@ -116,20 +116,25 @@ public sealed class TorchSharpBackend : TrainingBackend
         lock (_gate) return _device ??= TorchDevices.Resolve(RequestedDevice);
     }
 
+    internal override TrainingSession CreateSession(TrainingSetup setup)
+    {
+        var device = ResolveDevice();
+        return new TorchSession(setup, device, TorchDevices.Describe(device), MaxDeviceDataBytes);
+    }
+
     internal override TrainedNetwork Train(TrainingJob job)
     {
         var device = ResolveDevice();
         int previousThreads = get_num_threads();
-        bool setThreads = job.Options.Threads > 0 && device.type == DeviceType.CPU;
+        bool setThreads = job.Settings.Threads > 0 && device.type == DeviceType.CPU;
         bool setTf32 = AllowTf32 is not null && device.type == DeviceType.CUDA;
         bool previousMatmulTf32 = setTf32 && backends.cuda.matmul.allow_tf32, previousCudnnTf32 = setTf32 && backends.cudnn.allow_tf32;
-        if (setThreads) set_num_threads(job.Options.Threads);
+        if (setThreads) set_num_threads(job.Settings.Threads);
         if (setTf32) backends.cuda.matmul.allow_tf32 = backends.cudnn.allow_tf32 = AllowTf32!.Value;
         using var kernels = device.type == DeviceType.CPU ? LibTorchKernels.Use(oneDnn: UseOneDnnOnCpu, nnpack: UseOneDnnOnCpu) : null;
         try
         {
-            using var run = new TorchTrainingRun(job, device, TorchDevices.Describe(device), MaxDeviceDataBytes);
-            return run.Execute();
+            return base.Train(job);
         }
         finally
         {

@@ -39,16 +39,16 @@ public sealed class OptimizerAgreementTests
         var spec = new EncoderSpec { InputShape = new(1, 4, 4), HiddenSizes = [8], EmbeddingSize = 4, BatchNorm = true };
         var encoder = Encoder.Build(spec, new SeededRandom(1));
         encoder.FreezeLayers(1);
-        var head = HeadFactory.Create(HeadKind.ArcFace, 4, 3);
+        var head = HeadFactory.Create(HeadKind.Softmax, 4, 3); // dense head parameters (class centres: CentreRowUpdatesAgreeWithEngine)
         head.Initialize(new SeededRandom(2));
         using var twinEncoder = new TorchEncoder(encoder, device);
         using var twinHead = TorchHead.Create(head, device);
-        var engine = OptimizerFactory.Create(options,
+        var engine = OptimizerFactory.Create(options.ToSettings(),
         [
             new ParameterGroup(encoder.Network.AllParameters().ToList()),
             new ParameterGroup(head.Parameters.ToList(), options.HeadLearningRateMultiplier),
         ]);
-        using var twin = new TorchOptimizer(options, [(1f, twinEncoder.PairParameters(encoder)), (0.5f, twinHead.PairParameters(head))]);
+        using var twin = new TorchOptimizer(options.ToSettings(), [(1f, twinEncoder.PairParameters(encoder)), (0.5f, twinHead.PairParameters(head))]);
         var pairs = twinEncoder.PairParameters(encoder).Concat(twinHead.PairParameters(head)).ToList();
         var frozen = pairs.Where(p => p.Engine.Frozen).Select(p => p.Engine.Value.ToArray()).ToList();
         var random = new SeededRandom(3);
@@ -98,8 +98,8 @@ public sealed class OptimizerAgreementTests
         var options = new ArcFaceTrainer.Options { Optimizer = OptimizerKind.Adam, LearningRate = 1e-2f };
         var device = TestDevice.Device;
         var encoder = Encoder.Build(new EncoderSpec { InputShape = new(1, 3, 3), HiddenSizes = [5], EmbeddingSize = 3 }, new SeededRandom(4));
-        var head = HeadFactory.Create(HeadKind.CosFace, 3, 2);
-        var engine = OptimizerFactory.Create(options, [new ParameterGroup(encoder.Network.AllParameters().ToList()), new ParameterGroup(head.Parameters.ToList())]);
+        var head = HeadFactory.Create(HeadKind.Softmax, 3, 2);
+        var engine = OptimizerFactory.Create(options.ToSettings(), [new ParameterGroup(encoder.Network.AllParameters().ToList()), new ParameterGroup(head.Parameters.ToList())]);
         var random = new SeededRandom(5);
         var parameters = encoder.Network.AllParameters().Concat(head.Parameters).ToList();
         void RandomGradients() { foreach (var p in parameters) for (int i = 0; i < p.Length; i++) p.Gradient[i] = (float)random.NextGaussian(); }
@@ -109,7 +109,7 @@ public sealed class OptimizerAgreementTests
 
         using var twinEncoder = new TorchEncoder(encoder, device);
         using var twinHead = TorchHead.Create(head, device);
-        using var twin = new TorchOptimizer(options, [(1f, twinEncoder.PairParameters(encoder)), (1f, twinHead.PairParameters(head))]);
+        using var twin = new TorchOptimizer(options.ToSettings(), [(1f, twinEncoder.PairParameters(encoder)), (1f, twinHead.PairParameters(head))]);
         twin.LoadEngineState(engine.GetState());
         RandomGradients();
         engine.Step();
@@ -123,6 +123,66 @@ public sealed class OptimizerAgreementTests
         twin.Step();
         foreach (var (t, p) in pairs) Agreement.Check($"after resume {p.Name}", t, p.Value, 1e-5);
     }
+
+    public static IEnumerable<object[]> RowOptimizerCases =>
+    [
+        ["Adam", new ArcFaceTrainer.Options { Optimizer = OptimizerKind.Adam, LearningRate = 1e-2f, WeightDecay = 1e-3f }],
+        ["AdamW", new ArcFaceTrainer.Options { Optimizer = OptimizerKind.AdamW, LearningRate = 1e-2f, WeightDecay = 0.05f }],
+        ["SGD Nesterov", new ArcFaceTrainer.Options { Optimizer = OptimizerKind.Sgd, LearningRate = 0.1f, Momentum = 0.9f, Nesterov = true, WeightDecay = 1e-3f }],
+        ["SGD plain", new ArcFaceTrainer.Options { Optimizer = OptimizerKind.Sgd, LearningRate = 0.1f, Momentum = 0 }],
+        ["Adadelta", new ArcFaceTrainer.Options { Optimizer = OptimizerKind.Adadelta, LearningRate = 1f, WeightDecay = 1e-3f }],
+    ];
+
+    /// <summary>
+    /// The class centres' lazy row updates (Partial FC): the engine's <see cref="RowOptimizer"/> and the device's
+    /// <see cref="TorchRowOptimizer"/> give the same rows after steps over different row subsets (rows sampled 0, 1, 2, 3
+    /// times, so their own step counts and bias corrections differ), every row untouched by a step keeps its value, and the
+    /// state moves between them through the checkpoint format.
+    /// </summary>
+    [TestMethod]
+    [DynamicData(nameof(RowOptimizerCases))]
+    public void CentreRowUpdatesAgreeWithEngine(string name, ArcFaceTrainer.Options options)
+    {
+        options.HeadLearningRateMultiplier = 0.5f;
+        var settings = options.ToSettings();
+        const int rows = 7, cols = 5;
+        var random = new SeededRandom(StableSeedOf(name));
+        var values = new RowMatrix(rows, cols);
+        foreach (ref var v in values.Page(0).AsSpan()) v = (float)random.NextGaussian();
+        var encoder = Encoder.Build(new EncoderSpec { InputShape = new(1, 2, 2), HiddenSizes = [3], EmbeddingSize = 2 }, new SeededRandom(1));
+        var rule = OptimizerFactory.Create(settings, [new ParameterGroup(encoder.Network.AllParameters().ToList())]);
+        var engine = new RowOptimizer(rule, values, options.HeadLearningRateMultiplier);
+        using var scope = NewDisposeScope();
+        var deviceValues = tensor(values.Page(0).ToArray(), [rows, cols], ScalarType.Float32, TestDevice.Device);
+        using var twin = new TorchRowOptimizer(settings, deviceValues);
+        long[][] subsets = [[0, 1, 2, 3, 4, 5, 6], [1, 3, 5], [3, 5], [5]];
+        float[] rates = [options.LearningRate, options.LearningRate * 0.5f, options.LearningRate, options.LearningRate * 2];
+        for (int step = 0; step < subsets.Length; step++)
+        {
+            var subset = subsets[step];
+            var gradient = new float[subset.Length * cols];
+            for (int i = 0; i < gradient.Length; i++) gradient[i] = (float)random.NextGaussian();
+            var before = values.Page(0).ToArray();
+            rule.LearningRate = rates[step];
+            engine.Step(subset, i => gradient.AsSpan(i * cols, cols));
+            bool all = subset.Length == rows;
+            twin.Step(all ? null : subset, all ? null : tensor(subset, ScalarType.Int64, TestDevice.Device),
+                tensor(gradient, [subset.Length, cols], ScalarType.Float32, TestDevice.Device), rates[step]);
+            Agreement.Check($"{name} step {step}", deviceValues, values.Page(0), 1e-5);
+            for (int r = 0; r < rows; r++)
+                if (!subset.Contains(r))
+                    CollectionAssert.AreEqual(before.AsSpan(r * cols, cols).ToArray(), values.Row(r).ToArray(), $"{name} step {step}: unsampled row {r} must not move");
+        }
+        var state = engine.GetState("centers").ToDictionary(s => s.Name, s => s.Values);
+        var twinState = twin.GetState("centers").ToDictionary(s => s.Name, s => s.Values);
+        CollectionAssert.AreEquivalent(state.Keys.ToList(), twinState.Keys.ToList());
+        foreach (var (slot, data) in state)
+            Assert.IsTrue(Agreement.Relative(twinState[slot], data) <= 1e-5, $"{name} slot {slot}");
+        twin.SetState("centers", state);
+        engine.SetState("centers", twinState);
+    }
+
+    private static int StableSeedOf(string name) => HeadAgreementTests.StableSeed(name);
 
     private static void AssertSameState(OptimizerState expected, OptimizerState actual)
     {

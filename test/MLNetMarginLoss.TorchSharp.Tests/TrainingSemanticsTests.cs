@@ -21,7 +21,7 @@ public sealed class TrainingSemanticsTests
     private static ArcFaceTrainer.Options Small(HeadKind head = HeadKind.ArcFace, int epochs = 3, TrainingBackend? backend = null) => new()
     {
         Head = head,
-        HeadOptions = new HeadOptions { Scale = 16, Margin = head switch { HeadKind.SphereFace => 2, HeadKind.CosFace or HeadKind.AdaFace => 0.2, _ => 0.3 } },
+        HeadOptions = SmallHeadOptions(head),
         Encoder = new EncoderSpec { Kind = EncoderKind.Mlp, HiddenSizes = [32], EmbeddingSize = 16 },
         MaxEpoch = epochs,
         BatchSize = 64,
@@ -29,6 +29,17 @@ public sealed class TrainingSemanticsTests
         Seed = 3,
         Backend = backend,
     };
+
+    /// <summary>s = 16 and a small margin, for the heads that have them.</summary>
+    private static HeadOptions SmallHeadOptions(HeadKind head)
+    {
+        var used = MLNetMarginLoss.Heads.HeadOptionRules.UsedBy(head);
+        return new HeadOptions
+        {
+            Scale = used.Contains(nameof(HeadOptions.Scale)) ? 16 : null,
+            Margin = used.Contains(nameof(HeadOptions.Margin)) ? head switch { HeadKind.SphereFace => 2, HeadKind.CosFace or HeadKind.AdaFace => 0.2, _ => 0.3 } : null,
+        };
+    }
 
     private static (ArcFaceTransformer Model, MLContext Ml) Train(ArcFaceTrainer.Options options, Dataset? data = null, bool validation = false, CancellationToken cancellation = default)
     {
@@ -245,7 +256,7 @@ public sealed class TrainingSemanticsTests
         var model = Train(options).Model;
         var init = new SeededRandom(options.Seed);
         var encoder = MLNetMarginLoss.Encoders.Encoder.Build(options.Encoder with { InputShape = TrainSet.Value.FeatureShape }, init.Fork());
-        var head = MLNetMarginLoss.Heads.HeadFactory.Create(options.Head, 16, 4, options.HeadOptions);
+        var head = MLNetMarginLoss.Heads.HeadFactory.Create(options.Head ?? HeadKind.ArcFace, 16, 4, options.HeadOptions);
         head.Initialize(init.Fork());
         var trained = model.Network.Encoder.Network.NamedState().ToDictionary(s => s.Name, s => s.Parameter.Value);
         foreach (var (name, p, _) in encoder.Network.NamedState())
@@ -253,7 +264,7 @@ public sealed class TrainingSemanticsTests
             bool frozen = name.StartsWith("1.", StringComparison.Ordinal); // layer 0 is the flatten, layer 1 the first linear layer
             Assert.AreEqual(frozen, p.Value.SequenceEqual(trained[name]), $"{name} {(frozen ? "must not" : "must")} change");
         }
-        CollectionAssert.AreEqual(head.Parameters[0].Value, model.Network.Head.Parameters[0].Value, "head rate 0: the centres stay");
+        CollectionAssert.AreEqual(((MLNetMarginLoss.Heads.CosineMarginHead)head).Centers.Weight.Page(0), ((MLNetMarginLoss.Heads.CosineMarginHead)model.Network.Head).Centers.Weight.Page(0), "head rate 0: the centres stay");
     }
 
     /// <summary>Fine-tuning: an engine-trained model's encoder starts the TorchSharp run; with every layer frozen it is returned unchanged.</summary>
@@ -268,7 +279,7 @@ public sealed class TrainingSemanticsTests
         var tuned = Train(options).Model;
         foreach (var ((name, p, _), (_, q, _)) in start.Network.Encoder.Network.NamedState().Zip(tuned.Network.Encoder.Network.NamedState()))
             CollectionAssert.AreEqual(p.Value, q.Value, name);
-        Assert.IsFalse(start.Network.Head.Parameters[0].Value.SequenceEqual(tuned.Network.Head.Parameters[0].Value), "the head is trained afresh");
+        Assert.IsFalse(((MLNetMarginLoss.Heads.CosineMarginHead)start.Network.Head).Centers.Weight.Page(0).SequenceEqual(((MLNetMarginLoss.Heads.CosineMarginHead)tuned.Network.Head).Centers.Weight.Page(0)), "the head is trained afresh");
     }
 
     [TestMethod]

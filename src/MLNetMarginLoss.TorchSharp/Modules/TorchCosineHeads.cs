@@ -16,17 +16,25 @@ namespace MLNetMarginLoss.TorchBackend.Modules;
 internal sealed record CosineBatch(Tensor Labels, Tensor Cosines, Tensor Norms, long Rows, bool Training);
 
 /// <summary>
-/// The shared forward pass of the cosine heads, as <see cref="CosineMarginHead"/> defines it: x̂ = x / max(‖x‖, 1e-12),
-/// ŵ = w / max(‖w‖, 1e-12), cos = x̂·Ŵᵀ, the max over each class's K centres, clamped to [−1 + ε, 1 − ε]; then, when
+/// The shared forward pass of the cosine heads, as the engine's <see cref="CosineMarginHead"/> composes it: the class
+/// centres (x̂ = x / max(‖x‖, 1e-12), ŵ = w / max(‖w‖, 1e-12), cos = x̂·Ŵᵀ against every centre or, with Partial FC, the
+/// given centre rows; the max over each class's K centres, clamped to [−1 + ε, 1 − ε]), then the margin function: when
 /// the margin is on, the subclass updates its adaptive state (no gradient), maps the target cosine to φ(cos θ_y) in
-/// double precision (as the engine does) and may re-map non-targets; logits = s·(those values), with the target
-/// logit computed as s·φ in double and rounded to float. Straight-through heads keep φ's value but take the
-/// gradient of cos θ_y. Backward is autograd's.
+/// double precision (as the engine does) and may re-map non-targets; logits = s·(those values), with the target logit
+/// computed as s·φ in double and rounded to float. Straight-through heads keep φ's value but take the gradient of
+/// cos θ_y. Backward is autograd's.
+/// <para>
+/// The centres are the <c>weight</c> parameter [C·K, E], but no TorchSharp optimizer owns them: each training forward
+/// pass makes <see cref="ActiveCentres"/> — the weight itself, or a leaf copy of the sampled rows — whose gradient the
+/// session's <see cref="Training.TorchRowOptimizer"/> applies to those rows only, as the engine's row optimizer does.
+/// </para>
 /// </summary>
 internal abstract class TorchCosineHead : TorchHead
 {
     private readonly TorchParameter _weight;
     private readonly float _low, _high;
+    private readonly PartialFcSampler? _engineSampler;
+    private Tensor? _active, _lastCos;
 
     protected TorchCosineHead(CosineMarginHead head, Device device) : base(head.Kind, head, device)
     {
@@ -34,11 +42,21 @@ internal abstract class TorchCosineHead : TorchHead
         FixedScale = head.Scale;
         StraightThrough = head.StraightThrough;
         (_low, _high) = head.CosineClamp;
+        _engineSampler = head.Sampler;
         _weight = AddParameter("weight", [ClassCount * SubCenters, EmbeddingSize]);
     }
 
     /// <summary>Centres per class K.</summary>
     public int SubCenters { get; }
+
+    /// <summary>The class centres [C·K, E].</summary>
+    public TorchParameter Weight => _weight;
+
+    /// <summary>
+    /// The centres of the last training forward pass, whose <c>grad</c> holds their gradient after backward: the weight
+    /// itself (every class) or a leaf copy of the sampled rows [S·K, E].
+    /// </summary>
+    public Tensor ActiveCentres => _active ?? throw new InvalidOperationException("No training forward pass yet.");
 
     /// <summary>The scale s of heads whose scale does not adapt.</summary>
     protected double FixedScale { get; }
@@ -58,31 +76,88 @@ internal abstract class TorchCosineHead : TorchHead
     /// <summary>φ(cos θ_y) for every row, from the target cosines in double [N] (with gradient).</summary>
     protected abstract Tensor Target(Tensor cosine, CosineBatch batch);
 
-    /// <summary>Non-target values [N, C] (float) when <see cref="ModifiesNonTargets"/>; the target column is overwritten.</summary>
+    /// <summary>Non-target values [N, S] (float) when <see cref="ModifiesNonTargets"/>; the target column is overwritten.</summary>
     protected virtual Tensor NonTargets(Tensor cosines, CosineBatch batch) => cosines;
 
     /// <summary>MagFace's regulariser, or null.</summary>
     protected virtual Tensor? Auxiliary(CosineBatch batch) => null;
 
-    /// <summary>Clamped cos θ [N, C] and the feature norms [N].</summary>
-    public (Tensor Cosines, Tensor Norms) Cosines(Tensor x)
+    /// <summary>Seeds the margin's randomness, then the Partial FC sampler's, in the engine head's order.</summary>
+    public override void SeedRandomness(SeededRandom random)
+    {
+        SeedMargin(random);
+        _engineSampler?.Seed(random.Fork());
+    }
+
+    /// <summary>Seeds the margin's own randomness (ElasticFace); the default does nothing.</summary>
+    protected virtual void SeedMargin(SeededRandom random) { }
+
+    /// <inheritdoc />
+    protected override IEnumerable<string> EngineNames(MarginHead head) => base.EngineNames(head).Prepend("weight");
+
+    /// <summary>Copies the engine head's centres, parameters and buffers here.</summary>
+    public override void LoadFrom(MarginHead head)
+    {
+        base.LoadFrom(head);
+        var centres = ((CosineMarginHead)head).Centers.Weight;
+        using var _ = no_grad();
+        foreach (var (first, count, page) in centres.Pages)
+        {
+            using var scope = NewDisposeScope();
+            _weight.narrow(0, first, count).copy_(tensor(page, [count, EmbeddingSize], ScalarType.Float32));
+        }
+    }
+
+    /// <summary>Copies the centres, parameters and buffers from here into the engine head.</summary>
+    public override void CopyTo(MarginHead head)
+    {
+        base.CopyTo(head);
+        var centres = ((CosineMarginHead)head).Centers.Weight;
+        foreach (var (first, count, page) in centres.Pages)
+        {
+            using var scope = NewDisposeScope();
+            using var _ = no_grad();
+            _weight.narrow(0, first, count).detach().cpu().contiguous().data<float>().CopyTo(page, 0, 0);
+        }
+    }
+
+    /// <summary>Clamped cos θ [N, S] against <paramref name="centres"/> [S·K, E], and the feature norms [N].</summary>
+    private (Tensor Cosines, Tensor Norms) Cosines(Tensor x, Tensor centres, long columns)
     {
         using var scope = NewDisposeScope();
         var norms = x.norm(1, false, 2f);
         var xHat = x / norms.clamp_min(CosineMarginHeadFloor).unsqueeze(1);
-        var wHat = _weight / _weight.norm(1, false, 2f).clamp_min(CosineMarginHeadFloor).unsqueeze(1);
+        var wHat = centres / centres.norm(1, false, 2f).clamp_min(CosineMarginHeadFloor).unsqueeze(1);
         var cosK = xHat.matmul(wHat.t());
-        var cos = SubCenters == 1 ? cosK : cosK.view(x.shape[0], ClassCount, SubCenters).max(2).values;
+        var cos = SubCenters == 1 ? cosK : cosK.view(x.shape[0], columns, SubCenters).max(2).values;
         return (cos.clamp(_low, _high).MoveToOuterDisposeScope(), norms.MoveToOuterDisposeScope());
     }
 
     private const float CosineMarginHeadFloor = 1e-12f;
 
-    public override Tensor Forward(Tensor embeddings, Tensor labels, bool training)
+    public override Tensor Forward(Tensor embeddings, Tensor labels, bool training, Tensor? centreRows = null)
     {
         AuxiliaryLoss = null;
         using var scope = NewDisposeScope();
-        var (cos, norms) = Cosines(embeddings);
+        Tensor centres;
+        long columns = ClassCount;
+        if (centreRows is null)
+        {
+            centres = _weight;
+        }
+        else
+        {
+            using (no_grad()) centres = _weight.index_select(0, centreRows).requires_grad_(true);
+            columns = centreRows.shape[0] / SubCenters;
+        }
+        if (training)
+        {
+            if (!ReferenceEquals(_active, _weight)) _active?.Dispose();
+            _active = ReferenceEquals(centres, _weight) ? _weight : centres.DetachFromDisposeScope();
+        }
+        var (cos, norms) = Cosines(embeddings, centres, columns);
+        _lastCos?.Dispose();
+        _lastCos = cos.detach().DetachFromDisposeScope();
         var batch = new CosineBatch(labels, cos, norms, embeddings.shape[0], training);
         bool margin = MarginEnabled;
         if (margin)
@@ -102,12 +177,29 @@ internal abstract class TorchCosineHead : TorchHead
         return logits.MoveToOuterDisposeScope();
     }
 
+    public override Tensor LogitsWithoutMargin()
+    {
+        var cos = _lastCos ?? throw new InvalidOperationException("No forward pass yet.");
+        var scaleBuffer = ScaleBuffer;
+        return scaleBuffer is null ? cos * (float)FixedScale : cos * scaleBuffer;
+    }
+
     public override Tensor Predict(Tensor embeddings)
     {
         using var scope = NewDisposeScope();
-        var (cos, _) = Cosines(embeddings);
+        var (cos, _) = Cosines(embeddings, _weight, ClassCount);
         var scaleBuffer = ScaleBuffer;
         return (scaleBuffer is null ? cos * (float)FixedScale : cos * scaleBuffer).MoveToOuterDisposeScope();
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            if (!ReferenceEquals(_active, _weight)) _active?.Dispose();
+            _lastCos?.Dispose();
+        }
+        base.Dispose(disposing);
     }
 
     /// <summary>
@@ -138,15 +230,15 @@ internal sealed class PlainCosineHead(CosineMarginHead head, Device device) : To
 }
 
 /// <summary>CosFace: φ = cos θ_y − m.</summary>
-internal sealed class CosFaceTorchHead(CosFaceHead head, Device device) : TorchCosineHead(head, device)
+internal sealed class CosFaceTorchHead(CosineMarginHead head, CosFaceMargin margin, Device device) : TorchCosineHead(head, device)
 {
-    protected override Tensor Target(Tensor cosine, CosineBatch batch) => cosine - head.Margin;
+    protected override Tensor Target(Tensor cosine, CosineBatch batch) => cosine - margin.Margin;
 }
 
 /// <summary>ArcFace and sub-centre ArcFace: φ = cos(θ_y + m) with the fallback (or easy margin).</summary>
-internal sealed class ArcFaceTorchHead(ArcFaceHead head, Device device) : TorchCosineHead(head, device)
+internal sealed class ArcFaceTorchHead(CosineMarginHead head, ArcFaceMargin margin, Device device) : TorchCosineHead(head, device)
 {
-    protected override Tensor Target(Tensor cosine, CosineBatch batch) => AngularMargin(cosine, head.Margin, head.EasyMargin);
+    protected override Tensor Target(Tensor cosine, CosineBatch batch) => AngularMargin(cosine, margin.Margin, margin.EasyMargin);
 }
 
 /// <summary>Combined margin: φ = cos(m1·θ_y + m2) − m3, continued as c − (1 + cos θ*) − m3 beyond θ* = (π − m2)/m1.</summary>
@@ -154,9 +246,9 @@ internal sealed class CombinedTorchHead : TorchCosineHead
 {
     private readonly double _m1, _m2, _m3, _fallbackCosine;
 
-    public CombinedTorchHead(CombinedMarginHead head, Device device) : base(head, device)
+    public CombinedTorchHead(CosineMarginHead head, CombinedMargin margin, Device device) : base(head, device)
     {
-        (_m1, _m2, _m3) = (head.M1, head.M2, head.M3);
+        (_m1, _m2, _m3) = (margin.M1, margin.M2, margin.M3);
         double thetaStar = (Math.PI - _m2) / _m1;
         _fallbackCosine = thetaStar < Math.PI ? Math.Cos(thetaStar) : double.NegativeInfinity;
     }
@@ -176,14 +268,14 @@ internal sealed class CombinedTorchHead : TorchCosineHead
 /// </summary>
 internal sealed class SphereFaceTorchHead : TorchCosineHead
 {
-    private readonly SphereFaceHead _engine;
+    private readonly SphereFaceMargin _engine;
     private readonly Tensor _iterationBuffer;
     private long _iteration;
     private double _lambda;
 
-    public SphereFaceTorchHead(SphereFaceHead head, Device device) : base(head, device)
+    public SphereFaceTorchHead(CosineMarginHead head, SphereFaceMargin margin, Device device) : base(head, device)
     {
-        _engine = head;
+        _engine = margin;
         _iterationBuffer = AddBuffer("iteration", [1]);
     }
 
@@ -218,7 +310,7 @@ internal sealed class SphereFaceTorchHead : TorchCosineHead
     public override void LoadFrom(MarginHead head)
     {
         base.LoadFrom(head);
-        _iteration = ((SphereFaceHead)head).Iteration;
+        _iteration = ((SphereFaceMargin)((CosineMarginHead)head).Margin).Iteration;
         _lambda = _engine.LambdaAt(_iteration);
     }
 }
@@ -231,7 +323,7 @@ internal sealed class AdaCosTorchHead : TorchCosineHead
 {
     private readonly Tensor _scale;
 
-    public AdaCosTorchHead(AdaCosHead head, Device device) : base(head, device) => _scale = AddBuffer("scale", [1]);
+    public AdaCosTorchHead(CosineMarginHead head, Device device) : base(head, device) => _scale = AddBuffer("scale", [1]);
 
     protected override Tensor? ScaleBuffer => _scale;
 
@@ -243,7 +335,9 @@ internal sealed class AdaCosTorchHead : TorchCosineHead
         var cos = batch.Cosines.detach().to(ScalarType.Float64);
         var index = batch.Labels.unsqueeze(1);
         var exp = (cos * s).exp();
-        var bAvg = (exp.sum() - exp.gather(1, index).sum()) / batch.Rows;
+        long columns = cos.shape[1];
+        // As the engine's AdaCosMargin: (C − 1) × the mean over the batch's non-target entries (all of them without Partial FC).
+        var bAvg = (exp.sum() - exp.gather(1, index).sum()) / (batch.Rows * (columns - 1)) * (ClassCount - 1);
         var median = cos.gather(1, index).acos().median();
         var next = bAvg.log() / median.clamp_max(Math.PI / 4).cos();
         var keep = next.isfinite().logical_and(next.gt(0));
@@ -259,13 +353,13 @@ internal sealed class AdaCosTorchHead : TorchCosineHead
 /// </summary>
 internal sealed class CurricularTorchHead : TorchCosineHead
 {
-    private readonly CurricularFaceHead _engine;
+    private readonly CurricularFaceMargin _engine;
     private readonly Tensor _t;
     private Tensor? _threshold;
 
-    public CurricularTorchHead(CurricularFaceHead head, Device device) : base(head, device)
+    public CurricularTorchHead(CosineMarginHead head, CurricularFaceMargin margin, Device device) : base(head, device)
     {
-        _engine = head;
+        _engine = margin;
         _t = AddBuffer("t", [1]);
     }
 
@@ -297,20 +391,21 @@ internal sealed class CurricularTorchHead : TorchCosineHead
 /// MagFace: ArcFace with m(a) = l_m + (u_m − l_m)(a − l_a)/(u_a − l_a), a = clamp(‖x‖, l_a, u_a), the gradient
 /// flowing through m(a) into ‖x‖; regulariser λ_g·mean(1/a + a/u_a²) as the auxiliary loss.
 /// </summary>
-internal sealed class MagFaceTorchHead(MagFaceHead head, Device device) : TorchCosineHead(head, device)
+internal sealed class MagFaceTorchHead(CosineMarginHead head, MagFaceMargin magFace, Device device) : TorchCosineHead(head, device)
 {
-    private Tensor Magnitude(CosineBatch batch) => batch.Norms.to(ScalarType.Float64).clamp(head.LowerNorm, head.UpperNorm);
+    private Tensor Magnitude(CosineBatch batch) => batch.Norms.to(ScalarType.Float64).clamp(magFace.LowerNorm, magFace.UpperNorm);
 
     protected override Tensor Target(Tensor cosine, CosineBatch batch)
     {
-        var margin = (Magnitude(batch) - head.LowerNorm) * ((head.UpperMargin - head.LowerMargin) / (head.UpperNorm - head.LowerNorm)) + head.LowerMargin;
-        return AngularMargin(cosine, margin);
+        var margin = (Magnitude(batch) - magFace.LowerNorm) * ((magFace.UpperMargin - magFace.LowerMargin) / (magFace.UpperNorm - magFace.LowerNorm)) + magFace.LowerMargin;
+        var phi = AngularMargin(cosine, margin);
+        return magFace.EasyMargin ? where(cosine.gt(0), phi, cosine) : phi;
     }
 
     protected override Tensor? Auxiliary(CosineBatch batch)
     {
         var a = Magnitude(batch);
-        return ((a.reciprocal() + a / (head.UpperNorm * head.UpperNorm)).mean() * head.RegularizerWeight).to(ScalarType.Float32);
+        return ((a.reciprocal() + a / (magFace.UpperNorm * magFace.UpperNorm)).mean() * magFace.RegularizerWeight).to(ScalarType.Float32);
     }
 }
 
@@ -322,12 +417,12 @@ internal sealed class MagFaceTorchHead(MagFaceHead head, Device device) : TorchC
 internal sealed class AdaFaceTorchHead : TorchCosineHead
 {
     private const double Eps = 1e-3;
-    private readonly AdaFaceHead _engine;
+    private readonly AdaFaceMargin _engine;
     private readonly Tensor _mean, _std;
 
-    public AdaFaceTorchHead(AdaFaceHead head, Device device) : base(head, device)
+    public AdaFaceTorchHead(CosineMarginHead head, AdaFaceMargin margin, Device device) : base(head, device)
     {
-        _engine = head;
+        _engine = margin;
         _mean = AddBuffer("batch_mean", [1]);
         _std = AddBuffer("batch_std", [1]);
     }
@@ -358,12 +453,12 @@ internal sealed class AdaFaceTorchHead : TorchCosineHead
 /// the host (the same draws as the engine for the same seed) and uploaded with the batch; m_i = m otherwise.
 /// Arc form φ = cos(θ_y + m_i) with ArcFace's fallback; cosine form φ = cos θ_y − m_i.
 /// </summary>
-internal sealed class ElasticTorchHead(ElasticFaceHead head, Device device) : TorchCosineHead(head, device)
+internal sealed class ElasticTorchHead(CosineMarginHead engineHead, ElasticFaceMargin head, Device device) : TorchCosineHead(engineHead, device)
 {
     private SeededRandom _random = new(0x5EED);
     private Tensor? _margins;
 
-    public override void SeedRandomness(SeededRandom random) => _random = random.Fork();
+    protected override void SeedMargin(SeededRandom random) => _random = random.Fork();
 
     protected override void OnForward(CosineBatch batch)
     {

@@ -9,10 +9,12 @@ using TorchParameter = TorchSharp.Modules.Parameter;
 namespace MLNetMarginLoss.TorchBackend.Modules;
 
 /// <summary>
-/// The TorchSharp twin of an engine <see cref="MarginHead"/>: the same training logits (margin on each row's label),
-/// the same inference logits (no labels, no margin), the same adaptive state updated at the same moment, and the
-/// same parameter and buffer names ("weight", "bias", "scale", "t", "batch_mean", "batch_std", "iteration"), with the
-/// gradient left to autograd. Hyper-parameters are read from the engine head, so defaults resolve identically.
+/// The TorchSharp twin of an engine <see cref="MarginHead"/>: the same training logits (margin on each row's label
+/// column), the same inference logits (no labels, no margin), the same adaptive state updated at the same moment, and
+/// the same parameter and buffer names ("weight", "bias", "scale", "t", "batch_mean", "batch_std", "iteration"), with
+/// the gradient left to autograd. Hyper-parameters are read from the engine head, so defaults resolve identically.
+/// Cosine heads mirror the engine's margin functions; their class centres are a plain tensor whose rows the session
+/// updates (<see cref="TorchCosineHead.ActiveCentres"/>).
 /// </summary>
 internal abstract class TorchHead : nn.Module
 {
@@ -40,8 +42,14 @@ internal abstract class TorchHead : nn.Module
     /// <summary>The extra loss term of the last training forward pass (MagFace's regulariser), or null; add it to the mean cross-entropy.</summary>
     public Tensor? AuxiliaryLoss { get; protected set; }
 
-    /// <summary>Training logits [N, C] with the margin applied to each row's label (labels: int64 [N]).</summary>
-    public abstract Tensor Forward(Tensor embeddings, Tensor labels, bool training);
+    /// <summary>
+    /// Training logits [N, S] with the margin applied to each row's label column (int64 [N]); <paramref name="centreRows"/>
+    /// (int64 [S·K], cosine heads only) restricts the columns to those centre rows (Partial FC), null = every class.
+    /// </summary>
+    public abstract Tensor Forward(Tensor embeddings, Tensor labels, bool training, Tensor? centreRows = null);
+
+    /// <summary>The last training forward pass's logits without margin (s·cos θ over the same columns; the softmax head's own logits), without gradient.</summary>
+    public abstract Tensor LogitsWithoutMargin();
 
     /// <summary>Inference logits [N, C]: no labels, no margin. Score is their softmax.</summary>
     public abstract Tensor Predict(Tensor embeddings);
@@ -67,7 +75,7 @@ internal abstract class TorchHead : nn.Module
         return b;
     }
 
-    /// <summary>The parameters in the engine's order (<see cref="MarginHead.Parameters"/>) with their engine twins.</summary>
+    /// <summary>The dense parameters in the engine's order (<see cref="MarginHead.Parameters"/>) with their engine twins.</summary>
     public IReadOnlyList<(TorchParameter Torch, EngineParameter Engine)> PairParameters(MarginHead head) =>
         head.Parameters.Select(p => ((TorchParameter)_state[p.Name], p)).ToList();
 
@@ -84,12 +92,15 @@ internal abstract class TorchHead : nn.Module
         foreach (var p in head.Parameters.Concat(head.Buffers)) TensorTransfer.Download(_state[p.Name], p);
     }
 
+    /// <summary>The engine names of the head's tensors (its class centres' "weight" included).</summary>
+    protected virtual IEnumerable<string> EngineNames(MarginHead head) => head.Parameters.Concat(head.Buffers).Select(p => p.Name);
+
     /// <summary>Every parameter and buffer by name.</summary>
     public IReadOnlyDictionary<string, Tensor> NamedState() => _state;
 
     private void CheckNames(MarginHead head)
     {
-        var expected = head.Parameters.Concat(head.Buffers).Select(p => p.Name).Order(StringComparer.Ordinal);
+        var expected = EngineNames(head).Order(StringComparer.Ordinal);
         var own = named_parameters().Select(p => p.name).Concat(named_buffers().Select(b => b.name)).Order(StringComparer.Ordinal);
         if (!expected.SequenceEqual(own))
             throw new InvalidOperationException($"The TorchSharp {head.Kind} head's tensors [{string.Join(", ", own)}] do not match the engine's [{string.Join(", ", expected)}].");
@@ -101,16 +112,20 @@ internal abstract class TorchHead : nn.Module
         TorchHead twin = head switch
         {
             SoftmaxHead => new TorchSoftmaxHead(head, device),
-            NormSoftmaxHead h => new PlainCosineHead(h, device),
-            CosFaceHead h => new CosFaceTorchHead(h, device),
-            ArcFaceHead h => new ArcFaceTorchHead(h, device), // sub-centre ArcFace too
-            CombinedMarginHead h => new CombinedTorchHead(h, device),
-            SphereFaceHead h => new SphereFaceTorchHead(h, device),
-            AdaCosHead h => new AdaCosTorchHead(h, device),
-            CurricularFaceHead h => new CurricularTorchHead(h, device),
-            MagFaceHead h => new MagFaceTorchHead(h, device),
-            AdaFaceHead h => new AdaFaceTorchHead(h, device),
-            ElasticFaceHead h => new ElasticTorchHead(h, device),
+            CosineMarginHead h => h.Margin switch
+            {
+                NormSoftmaxMargin => new PlainCosineHead(h, device),
+                CosFaceMargin m => new CosFaceTorchHead(h, m, device),
+                ArcFaceMargin m => new ArcFaceTorchHead(h, m, device), // sub-centre ArcFace too
+                CombinedMargin m => new CombinedTorchHead(h, m, device),
+                SphereFaceMargin m => new SphereFaceTorchHead(h, m, device),
+                AdaCosMargin => new AdaCosTorchHead(h, device),
+                CurricularFaceMargin m => new CurricularTorchHead(h, m, device),
+                MagFaceMargin m => new MagFaceTorchHead(h, m, device),
+                AdaFaceMargin m => new AdaFaceTorchHead(h, m, device),
+                ElasticFaceMargin m => new ElasticTorchHead(h, m, device),
+                _ => throw new NotSupportedException($"The TorchSharp backend has no twin of the {head.Kind} margin."),
+            },
             _ => throw new NotSupportedException($"The TorchSharp backend has no twin of the {head.Kind} head."),
         };
         twin.LoadFrom(head);
@@ -129,11 +144,19 @@ internal sealed class TorchSoftmaxHead : TorchHead
         _bias = AddParameter("bias", [ClassCount]);
     }
 
-    public override Tensor Forward(Tensor embeddings, Tensor labels, bool training)
+    private Tensor? _last;
+
+    public override Tensor Forward(Tensor embeddings, Tensor labels, bool training, Tensor? centreRows = null)
     {
+        if (centreRows is not null) throw new NotSupportedException("The plain softmax head has no class centres to sample.");
         AuxiliaryLoss = null;
-        return nn.functional.linear(embeddings, _weight, _bias);
+        var logits = nn.functional.linear(embeddings, _weight, _bias);
+        _last?.Dispose();
+        _last = logits.detach().DetachFromDisposeScope();
+        return logits;
     }
+
+    public override Tensor LogitsWithoutMargin() => (_last ?? throw new InvalidOperationException("No forward pass yet.")).alias();
 
     public override Tensor Predict(Tensor embeddings) => nn.functional.linear(embeddings, _weight, _bias);
 }

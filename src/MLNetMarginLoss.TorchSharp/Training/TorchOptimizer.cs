@@ -15,8 +15,9 @@ namespace MLNetMarginLoss.TorchBackend.Training;
 
 /// <summary>
 /// TorchSharp's optimizer (Adam, AdamW, SGD with momentum or Nesterov, Adadelta: the PyTorch update rules, which the
-/// engine's optimizers follow too) over the engine's parameter groups: the encoder's parameters, then the head's with
-/// <see cref="ArcFaceTrainer.Options.HeadLearningRateMultiplier"/>. Each engine group becomes two TorchSharp groups,
+/// engine's optimizers follow too) over the engine's parameter groups of dense parameters: the encoder's, then the
+/// plain softmax head's with <see cref="ArcFaceTrainer.Options.HeadLearningRateMultiplier"/> (class centres are updated
+/// row by row by <see cref="TorchRowOptimizer"/>). Each engine group becomes two TorchSharp groups,
 /// with and without weight decay, because the engine exempts biases and normalisation parameters from decay
 /// (<see cref="EngineParameter.NoWeightDecay"/>). Frozen parameters have no gradient, so they are skipped and their
 /// step counts stay put, as in the engine. The per-parameter state converts to and from the engine's
@@ -39,9 +40,9 @@ internal sealed class TorchOptimizer : IDisposable
         public long Steps { get; set; }
     }
 
-    /// <param name="options">The trainer's options (optimizer, rates, decay, momentum).</param>
+    /// <param name="options">The training settings (optimizer, rates, decay, momentum).</param>
     /// <param name="groups">Per engine group: its learning-rate multiplier and its (TorchSharp, engine) parameter pairs in engine order.</param>
-    public TorchOptimizer(ArcFaceTrainer.Options options, IReadOnlyList<(float Multiplier, IReadOnlyList<(TorchParameter Torch, EngineParameter Engine)> Parameters)> groups)
+    public TorchOptimizer(TrainingSettings options, IReadOnlyList<(float Multiplier, IReadOnlyList<(TorchParameter Torch, EngineParameter Engine)> Parameters)> groups)
     {
         _kind = options.Optimizer;
         _momentum = options.Momentum != 0;

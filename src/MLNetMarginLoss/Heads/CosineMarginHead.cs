@@ -1,216 +1,170 @@
 using System.Numerics.Tensors;
 using MLNetMarginLoss.Engine;
+using MLNetMarginLoss.Engine.Losses;
 using Tensor = MLNetMarginLoss.Engine.Tensor;
 
 namespace MLNetMarginLoss.Heads;
 
 /// <summary>
-/// The shared machinery of the cosine heads. Parameter <c>weight</c> is [C·K, E] (K centres per class, row
-/// j·K + k is centre k of class j). Forward: x̂ = x / max(‖x‖, 1e-12), ŵ = w / max(‖w‖, 1e-12),
-/// cos = x̂·Ŵᵀ through <see cref="ComputeContext.Gemm"/>, cos θ_j = max over class j's K centres, clamped to
-/// [−1 + ε, 1 − ε] (ε = <see cref="CosineEpsilon"/>, 10⁻⁶ unless a head says otherwise) so that every arc-cosine,
-/// square root and derivative downstream stays finite (|∂cos(θ+m)/∂cos θ| ≤ 1 + sin m/√(2ε)). The subclass maps
-/// the target cosine to its margin value φ(cos θ_y) and may re-map non-targets; logits = s·(those values).
-/// <para>
-/// Backward is the exact derivative of that forward pass: through the subclass's mapping (with adaptive
-/// quantities such as AdaCos's s or CurricularFace's t held constant), the clamp (zero gradient where it cut),
-/// the sub-centre max (gradient to the arg-max centre only; ties go to the lowest centre index), both
-/// normalisations and the GEMM; it returns ∂loss/∂x and writes ∂loss/∂weight. With
-/// <see cref="StraightThrough"/>, the target's derivative is replaced by that of s·cos θ_y.
-/// </para>
-/// <para>Predict(x) = s·cos θ (max over sub-centres): no labels, no margin.</para>
-/// All buffers are owned and reused: nothing is allocated once the largest batch has been seen.
+/// A cosine head, split along insightface's seam: <see cref="Centers"/> (the [C·K, E] class centres: normalise, cosine
+/// against a set of columns, sub-centre max, clamp) and <see cref="Margin"/> (a function of the batch's cosines, the
+/// rows' labels as columns and the feature norms, with its small adaptive state), followed by softmax cross-entropy.
+/// Forward: x̂ = x / max(‖x‖, 10⁻¹²); the columns are every class, or — with a <see cref="Sampler"/> (Partial FC) —
+/// the batch's positive classes plus sampled negatives, labels re-mapped to those columns; cos θ [N, S] from the
+/// centres; logits = the margin's s·φ / s·cos θ. Backward: the margin's ∂/∂cos and ∂/∂‖x‖, the centres' backward (only
+/// the columns' centre rows get a gradient), then the normalisation of x:
+/// ∂L/∂x_i = (g − x̂_i(x̂_i·g))/‖x_i‖ + ∂L/∂‖x_i‖·x̂_i with g = ∂L/∂x̂_i.
+/// <para>Predict(x) = s·cos θ against every class: no labels, no margin, no sampling.</para>
+/// All buffers are owned and reused. A caller may pass the logits tensor Forward returned, overwritten with ∂L/∂logits
+/// (an in-place cross-entropy), to Backward, which then works in it and saves a buffer of N × S floats.
 /// </summary>
-internal abstract class CosineMarginHead : MarginHead
+internal sealed class CosineMarginHead : MarginHead
 {
-    /// <summary>The norm below which a vector is divided by this floor instead of its norm (as <c>F.normalize</c>).</summary>
-    protected const float NormFloor = 1e-12f;
-
-    private bool _marginInForward = true;
-
-    private readonly float[] _wHat;
-    private readonly float[] _wNorm;
-
-    // Training pass caches.
+    private readonly ClassCenters.CosineWork _work = new();
+    private readonly ClassCenters.CosineWork _predictWork = new();
+    private readonly MarginBatch _batch = new();
+    private readonly SoftmaxCrossEntropy _lossWithoutMargin = new();
     private readonly Tensor _xHat = new(0, TensorShape.Vector(1));
-    private float[] _xNorm = [];
-    private readonly Tensor _cosK = new(0, TensorShape.Vector(1));
-    private readonly Tensor _cos = new(0, TensorShape.Vector(1));
-    private int[] _argmax = [];
     private readonly Tensor _logits = new(0, TensorShape.Vector(1));
-    private readonly Tensor _nonTargetDerivative = new(0, TensorShape.Vector(1));
-    private double[] _targetDerivative = [];
-    private double[] _targetNormDerivative = [];
-    private int[] _labels = [];
-    private int _rows = -1;
-    private double _forwardScale;
-
-    // Backward buffers.
-    private readonly Tensor _dCos = new(0, TensorShape.Vector(1));
-    private readonly Tensor _dCosK = new(0, TensorShape.Vector(1));
+    private readonly Tensor _cosineGradient = new(0, TensorShape.Vector(1));
     private readonly Tensor _inputGradient = new(0, TensorShape.Vector(1));
-    private double[] _dNorm = [];
-
-    // Inference buffers (separate, so Predict between Forward and Backward does not disturb training).
     private readonly Tensor _predictXHat = new(0, TensorShape.Vector(1));
-    private float[] _predictNorm = [];
-    private readonly Tensor _predictCosK = new(0, TensorShape.Vector(1));
     private readonly Tensor _predict = new(0, TensorShape.Vector(1));
+    private float[] _predictNorms = [];
+    private double[] _normGradient = [];
+    private int[] _columns = [];
+    private double[] _statistics = [];
+    private int _rows = -1;
+    private int _sampledColumns;
 
-    /// <summary>Creates the head and initialises <see cref="Weight"/> Xavier-uniformly from seed 0.</summary>
-    /// <param name="embeddingSize">Embedding dimension E ≥ 1.</param>
-    /// <param name="classCount">Number of classes C ≥ 2.</param>
-    /// <param name="subCenters">Centres per class K ≥ 1.</param>
-    /// <param name="scale">Logit scale s &gt; 0 (AdaCos: the initial scale).</param>
-    /// <param name="straightThrough">Back-propagate the target as s·cos θ_y (see <see cref="StraightThrough"/>).</param>
-    protected CosineMarginHead(int embeddingSize, int classCount, int subCenters, double scale, bool straightThrough)
-        : base(embeddingSize, classCount)
+    /// <summary>Composes a head of <paramref name="centers"/> and <paramref name="margin"/> (same class count).</summary>
+    public CosineMarginHead(ClassCenters centers, MarginFunction margin)
+        : base(centers.EmbeddingSize, centers.ClassCount)
     {
-        if (subCenters < 1)
-            throw new ArgumentOutOfRangeException(nameof(subCenters), subCenters, $"A cosine head needs at least 1 centre per class (SubCenters ≥ 1), got {subCenters}.");
-        if (!double.IsFinite(scale) || scale <= 0)
-            throw new ArgumentOutOfRangeException(nameof(scale), scale, $"A cosine head needs a positive finite scale s, got {scale}.");
-        SubCenters = subCenters;
-        InitialScale = scale;
-        StraightThrough = straightThrough;
-        Weight = new Parameter("weight", checked(classCount * subCenters), embeddingSize);
-        _wHat = new float[Weight.Length];
-        _wNorm = new float[classCount * subCenters];
-        XavierUniform(Weight, new SeededRandom(0));
+        ArgumentNullException.ThrowIfNull(margin);
+        if (margin.ClassCount != centers.ClassCount)
+            throw new ArgumentException($"The margin is for {margin.ClassCount} classes, the centres for {centers.ClassCount}.", nameof(margin));
+        Centers = centers;
+        Margin = margin;
     }
 
-    /// <summary>Class centres, [C·K, E]; row j·K + k is centre k of class j.</summary>
-    public Parameter Weight { get; }
+    /// <summary>The class centres.</summary>
+    public ClassCenters Centers { get; }
+
+    /// <summary>The margin function and its adaptive state.</summary>
+    public MarginFunction Margin { get; }
 
     /// <summary>Centres per class K.</summary>
-    public int SubCenters { get; }
+    public int SubCenters => Centers.SubCenters;
 
-    /// <summary>The scale the head was created with (for AdaCos, the value <see cref="Scale"/> starts from).</summary>
-    protected double InitialScale { get; }
+    /// <summary>The logit scale s in use.</summary>
+    public double Scale => Margin.Scale;
 
-    /// <summary>The logit scale s currently in use.</summary>
-    public virtual double Scale => InitialScale;
-
-    /// <summary>
-    /// When true, the target's derivative is that of s·cos θ_y (margin in the value, not in the gradient; no
-    /// gradient through margins that depend on the feature norm). Not the exact gradient, but bounded.
-    /// </summary>
-    public bool StraightThrough { get; }
-
-    /// <summary>ε of the cosine clamp [−1 + ε, 1 − ε].</summary>
-    protected virtual double CosineEpsilon => 1e-6;
+    /// <summary>Whether the target back-propagates as s·cos θ_y.</summary>
+    public bool StraightThrough => Margin.StraightThrough;
 
     /// <summary>The clamp's bounds exactly as the float kernels use them (for the ONNX export).</summary>
-    internal (float Low, float High) CosineClamp => ((float)(-1 + CosineEpsilon), (float)(1 - CosineEpsilon));
+    internal (float Low, float High) CosineClamp => ((float)(-1 + Margin.CosineEpsilon), (float)(1 - Margin.CosineEpsilon));
+
+    /// <summary>Partial FC: the column sampler of training forward passes; null (the default) uses every class.</summary>
+    public PartialFcSampler? Sampler { get; set; }
 
     /// <inheritdoc />
-    public override IReadOnlyList<Parameter> Parameters => [Weight];
+    public override string Kind => Margin.Kind;
 
-    /// <summary>
-    /// Rows of the current <see cref="Forward"/> batch (valid inside the hooks and until the next forward pass).
-    /// </summary>
-    protected int Rows => Math.Max(_rows, 0);
+    /// <inheritdoc />
+    public override IReadOnlyList<Parameter> Parameters => [];
 
-    /// <summary>‖x_i‖ of the current forward batch (before normalisation).</summary>
-    protected ReadOnlySpan<float> FeatureNorms => _xNorm.AsSpan(0, Rows);
+    /// <inheritdoc />
+    public override IReadOnlyList<Parameter> Buffers => Margin.Buffers;
 
-    /// <summary>Clamped cos θ [N, C] of the current forward batch (max over sub-centres).</summary>
-    protected Tensor Cosines => _cos;
-
-    /// <summary>Labels of the current forward batch.</summary>
-    protected ReadOnlySpan<int> Labels => _labels.AsSpan(0, Rows);
-
-    /// <summary>
-    /// Called in <see cref="Forward"/> once <see cref="Cosines"/>, <see cref="FeatureNorms"/> and
-    /// <see cref="Labels"/> are ready and before any logit is computed: adaptive heads update their state here
-    /// (only when <paramref name="training"/>) and per-batch quantities (sampled margins, λ) are fixed.
-    /// </summary>
-    protected virtual void OnForward(bool training) { }
-
-    /// <summary>
-    /// The target's value φ(cos θ_y) in cosine units (the logit is s·φ), with ∂φ/∂cos θ_y and ∂φ/∂‖x‖
-    /// (non-zero only when the margin depends on the feature norm with a gradient, as in MagFace).
-    /// </summary>
-    protected abstract double TargetValue(int row, double cosine, out double dCosine, out double dNorm);
-
-    /// <summary>True when the head re-maps non-target cosines (then <see cref="NonTargetValue"/> is called for each).</summary>
-    protected virtual bool ModifiesNonTargets => false;
-
-    /// <summary>
-    /// The value of a non-target cosine in cosine units and its derivative; called for a row after
-    /// <see cref="TargetValue"/> of the same row. The default is the identity.
-    /// </summary>
-    protected virtual double NonTargetValue(int row, double cosine, out double dCosine)
+    /// <inheritdoc />
+    public override bool MarginEnabled
     {
-        dCosine = 1;
-        return cosine;
+        get => Margin.MarginEnabled;
+        set => Margin.MarginEnabled = value;
     }
 
-    /// <summary>
-    /// Lets a head add ∂(auxiliary loss)/∂‖x_i‖ to <paramref name="normGradient"/> in <see cref="Backward"/>
-    /// (MagFace's regulariser). The default adds nothing.
-    /// </summary>
-    protected virtual void AddAuxiliaryNormGradient(Span<double> normGradient) { }
+    /// <inheritdoc />
+    public override double AuxiliaryLoss => Margin.AuxiliaryLoss;
 
-    /// <summary>Resets adaptive state and internal randomness in <see cref="Initialize"/>; the default does nothing.</summary>
-    protected virtual void ResetState(SeededRandom random) { }
-
-    /// <summary>Xavier-uniform class centres, then <see cref="ResetState"/>.</summary>
+    /// <summary>Xavier-uniform centres, then the margin's fresh state.</summary>
     public override void Initialize(SeededRandom random)
     {
         ArgumentNullException.ThrowIfNull(random);
-        XavierUniform(Weight, random);
-        ResetState(random);
+        Centers.Initialize(random);
+        Margin.ResetState(random);
     }
+
+    /// <inheritdoc />
+    public override void SeedRandomness(SeededRandom random)
+    {
+        Margin.SeedRandomness(random);
+        Sampler?.Seed(random.Fork());
+    }
+
+    /// <inheritdoc />
+    public override HeadOptions GetOptions()
+    {
+        var options = Margin.GetOptions();
+        options.SubCenters = SubCenters;
+        return options;
+    }
+
+    /// <inheritdoc />
+    public override ReadOnlySpan<int> ColumnLabels => _batch.Labels.AsSpan(0, Math.Max(_rows, 0));
+
+    /// <summary>The classes the last <see cref="Forward"/>'s columns stand for, ascending (every class when nothing was sampled).</summary>
+    public IReadOnlyList<int> ColumnClasses => _sampledColumns > 0 ? new ArraySegment<int>(_columns, 0, _sampledColumns) : Enumerable.Range(0, ClassCount).ToArray();
 
     /// <inheritdoc />
     public override Tensor Forward(Tensor embeddings, ReadOnlySpan<int> labels, bool training)
     {
         ValidateEmbeddings(embeddings);
-        int n = embeddings.Rows, c = ClassCount;
+        int n = embeddings.Rows;
         ValidateLabels(labels, n);
-        EnsureRows(n);
-        labels.CopyTo(_labels);
-        ComputeCosines(embeddings, _xHat, _xNorm, _cosK, _cos, _argmax);
-        _rows = n;
+        _batch.EnsureRows(n);
+        _batch.Rows = n;
+        Normalize(embeddings, _xHat, _batch.FeatureNorms);
+        Centers.Context = Context;
 
-        bool margin = MarginEnabled;
-        _marginInForward = margin;
-        if (margin) OnForward(training);
-
-        double s = Scale;
-        _forwardScale = s;
-        float sf = (float)s;
-        _logits.Reshape(n, TensorShape.Vector(c));
-        bool modifies = margin && ModifiesNonTargets;
-        if (modifies) _nonTargetDerivative.Reshape(n, TensorShape.Vector(c));
-        for (int i = 0; i < n; i++)
+        int[]? columns = null;
+        int count = ClassCount;
+        if (training && Sampler is { } sampler)
         {
-            var cos = _cos.Row(i);
-            var logits = _logits.Row(i);
-            int y = _labels[i];
-            double dCos = 1, dNorm = 0;
-            double phi = margin ? TargetValue(i, cos[y], out dCos, out dNorm) : cos[y];
-            _targetDerivative[i] = dCos;
-            _targetNormDerivative[i] = dNorm;
-            if (modifies)
-            {
-                var nd = _nonTargetDerivative.Row(i);
-                for (int j = 0; j < c; j++)
-                {
-                    if (j == y) { nd[j] = 0; continue; }
-                    double v = NonTargetValue(i, cos[j], out double d);
-                    logits[j] = (float)(s * v);
-                    nd[j] = (float)d;
-                }
-            }
-            else
-            {
-                TensorPrimitives.Multiply(cos, sf, logits);
-            }
-            logits[y] = (float)(s * phi);
+            if (_columns.Length < sampler.MaxColumns(n)) _columns = new int[sampler.MaxColumns(n)];
+            count = sampler.Sample(labels, _columns, _batch.Labels);
+            columns = _columns;
+            _sampledColumns = count;
         }
+        else
+        {
+            labels.CopyTo(_batch.Labels);
+            _sampledColumns = 0;
+        }
+        _batch.Columns = count;
+        var (low, high) = CosineClamp;
+        Centers.Forward(_work, _xHat, columns, count, low, high, _batch.Cosines);
+        for (int i = 0; i < n; i++) _batch.TargetCosines[i] = _batch.Cosines.Row(i)[_batch.Labels[i]];
+
+        ReadOnlySpan<double> totals = [];
+        if (Margin.MarginEnabled && training && Margin.StatisticsLength > 0)
+        {
+            if (_statistics.Length < Margin.StatisticsLength) _statistics = new double[Margin.StatisticsLength];
+            var sums = _statistics.AsSpan(0, Margin.StatisticsLength);
+            Margin.LocalStatistics(_batch, sums);
+            totals = sums;
+        }
+        Margin.Forward(_batch, training, totals, _logits);
+        _rows = n;
         return _logits;
+    }
+
+    /// <inheritdoc />
+    public override double LossWithoutMargin(out int correct)
+    {
+        if (_rows < 0) throw new InvalidOperationException($"The {Kind} head's LossWithoutMargin was called before Forward.");
+        return _lossWithoutMargin.LossOnly(_batch.Cosines, ColumnLabels, (float)Margin.Scale, out correct);
     }
 
     /// <inheritdoc />
@@ -218,82 +172,18 @@ internal abstract class CosineMarginHead : MarginHead
     {
         ArgumentNullException.ThrowIfNull(logitGradient);
         if (_rows < 0) throw new InvalidOperationException($"The {Kind} head's Backward was called before Forward.");
-        int n = _rows, c = ClassCount, k = SubCenters, e = EmbeddingSize, ck = c * k;
-        if (logitGradient.Rows != n || logitGradient.RowSize != c)
-            throw new ArgumentException(
-                $"The {Kind} head's logit gradient must be [{n}, {c}] like the last forward output, got {logitGradient}.", nameof(logitGradient));
-
-        double s = _forwardScale;
-        float sf = (float)s;
-        float lo = (float)(-1 + CosineEpsilon), hi = (float)(1 - CosineEpsilon);
-        bool modifies = _marginInForward && ModifiesNonTargets;
-        _dCos.Reshape(n, TensorShape.Vector(c));
-        for (int i = 0; i < n; i++)
-        {
-            var g = logitGradient.Row(i);
-            var d = _dCos.Row(i);
-            int y = _labels[i];
-            if (modifies)
-            {
-                var nd = _nonTargetDerivative.Row(i);
-                TensorPrimitives.Multiply(g, nd, d);
-                TensorPrimitives.Multiply(d, sf, d);
-            }
-            else
-            {
-                TensorPrimitives.Multiply(g, sf, d);
-            }
-            if (StraightThrough)
-            {
-                d[y] = sf * g[y];
-                _dNorm[i] = 0;
-            }
-            else
-            {
-                d[y] = (float)(s * g[y] * _targetDerivative[i]);
-                _dNorm[i] = s * g[y] * _targetNormDerivative[i];
-            }
-            // The clamp passes the gradient only where it did not cut.
-            var raw = _cosK.Row(i);
-            for (int j = 0; j < c; j++)
-            {
-                float r = k == 1 ? raw[j] : raw[j * k + _argmax[i * c + j]];
-                if (!(r >= lo && r <= hi)) d[j] = 0;
-            }
-        }
-        if (_marginInForward) AddAuxiliaryNormGradient(_dNorm.AsSpan(0, n));
-
-        Tensor dCosK = _dCos;
-        if (k > 1)
-        {
-            _dCosK.Reshape(n, TensorShape.Vector(ck));
-            _dCosK.Clear();
-            for (int i = 0; i < n; i++)
-            {
-                var src = _dCos.Row(i);
-                var dst = _dCosK.Row(i);
-                for (int j = 0; j < c; j++) dst[j * k + _argmax[i * c + j]] = src[j];
-            }
-            dCosK = _dCosK;
-        }
-
-        _inputGradient.Reshape(n, TensorShape.Vector(e));
-        if (n == 0)
-        {
-            Weight.Gradient.AsSpan().Clear();
-            return _inputGradient;
-        }
-        // ∂L/∂x̂ [n, E] = ∂L/∂cos [n, CK] · Ŵ [CK, E];  ∂L/∂Ŵ [CK, E] = ∂L/∂cosᵀ · X̂ [n, E].
-        Context.Gemm.Sgemm(false, false, n, e, ck, 1f, dCosK.Span, ck, _wHat, e, 0f, _inputGradient.Span, e);
-        Context.Gemm.Sgemm(true, false, ck, e, n, 1f, dCosK.Span, ck, _xHat.Span, e, 0f, Weight.Gradient, e);
-
-        var wGrad = Weight.Gradient.AsSpan();
-        for (int r = 0; r < ck; r++)
-            NormalizeBackward(wGrad.Slice(r * e, e), _wHat.AsSpan(r * e, e), _wNorm[r], 0);
+        int n = _rows, e = EmbeddingSize;
+        if (_normGradient.Length < n) _normGradient = new double[n];
+        // In place when the caller hands back the logits tensor itself (holding ∂L/∂logits), else into a buffer of our own.
+        var cosineGradient = ReferenceEquals(logitGradient, _logits) ? _logits : _cosineGradient;
+        Margin.Backward(logitGradient, cosineGradient, _normGradient);
+        Centers.Context = Context;
+        Centers.Backward(_work, _xHat, _batch.Cosines, cosineGradient, _inputGradient);
         var xGrad = _inputGradient.Span;
         var xHat = _xHat.Span;
+        var norms = _batch.FeatureNorms;
         for (int i = 0; i < n; i++)
-            NormalizeBackward(xGrad.Slice(i * e, e), xHat.Slice(i * e, e), _xNorm[i], (float)_dNorm[i]);
+            NormalizeBackward(xGrad.Slice(i * e, e), xHat.Slice(i * e, e), norms[i], (float)_normGradient[i]);
         return _inputGradient;
     }
 
@@ -302,82 +192,39 @@ internal abstract class CosineMarginHead : MarginHead
     {
         ValidateEmbeddings(embeddings);
         int n = embeddings.Rows;
-        if (_predictNorm.Length < n) _predictNorm = new float[n];
-        ComputeCosines(embeddings, _predictXHat, _predictNorm, _predictCosK, _predict, null);
+        if (_predictNorms.Length < n) _predictNorms = new float[n];
+        Normalize(embeddings, _predictXHat, _predictNorms);
+        var (low, high) = CosineClamp;
+        Centers.Context = Context;
+        Centers.Forward(_predictWork, _predictXHat, null, ClassCount, low, high, _predict);
         TensorPrimitives.Multiply(_predict.Span, (float)Scale, _predict.Span);
         return _predict;
     }
 
-    /// <summary>
-    /// The clamped cosines [N, C] between the rows of <paramref name="embeddings"/> and every centre [N, C·K]
-    /// (unclamped, raw), for utilities such as outlier detection. Uses the inference buffers.
-    /// </summary>
-    protected (Tensor ClassCosines, Tensor CentreCosines) CosinesForInference(Tensor embeddings)
+    /// <summary>Raw cosines [N, C·K] of <paramref name="embeddings"/> against every centre (any norm), for outlier detection.</summary>
+    internal Tensor CentreCosines(Tensor embeddings, Tensor destination)
     {
         ValidateEmbeddings(embeddings);
         int n = embeddings.Rows;
-        if (_predictNorm.Length < n) _predictNorm = new float[n];
-        ComputeCosines(embeddings, _predictXHat, _predictNorm, _predictCosK, _predict, null);
-        return (_predict, _predictCosK);
+        if (_predictNorms.Length < n) _predictNorms = new float[n];
+        Normalize(embeddings, _predictXHat, _predictNorms);
+        Centers.Context = Context;
+        Centers.CentreCosines(_predictWork, _predictXHat, destination);
+        return destination;
     }
 
-    private void EnsureRows(int n)
+    private void Normalize(Tensor x, Tensor xHat, float[] norms)
     {
-        if (_labels.Length < n)
-        {
-            _labels = new int[n];
-            _xNorm = new float[n];
-            _targetDerivative = new double[n];
-            _targetNormDerivative = new double[n];
-            _dNorm = new double[n];
-        }
-        if (SubCenters > 1 && _argmax.Length < n * ClassCount) _argmax = new int[checked(n * ClassCount)];
-    }
-
-    private void ComputeCosines(Tensor x, Tensor xHat, float[] xNorm, Tensor cosK, Tensor cos, int[]? argmax)
-    {
-        int n = x.Rows, e = EmbeddingSize, c = ClassCount, k = SubCenters, ck = c * k;
+        int n = x.Rows, e = EmbeddingSize;
         xHat.Reshape(n, TensorShape.Vector(e));
-        NormalizeRows(x.Span, xHat.Span, xNorm, n, e);
-        NormalizeRows(Weight.Value, _wHat, _wNorm, ck, e);
-        cosK.Reshape(n, TensorShape.Vector(ck));
-        cos.Reshape(n, TensorShape.Vector(c));
-        if (n == 0) return;
-        Context.Gemm.Sgemm(false, true, n, ck, e, 1f, xHat.Span, e, _wHat, e, 0f, cosK.Span, ck);
-        float lo = (float)(-1 + CosineEpsilon), hi = (float)(1 - CosineEpsilon);
-        if (k == 1)
+        var source = x.Span;
+        var destination = xHat.Span;
+        for (int r = 0; r < n; r++)
         {
-            TensorPrimitives.Max(cosK.Span, lo, cos.Span);
-            TensorPrimitives.Min(cos.Span, hi, cos.Span);
-            return;
-        }
-        for (int i = 0; i < n; i++)
-        {
-            var raw = cosK.Row(i);
-            var dst = cos.Row(i);
-            for (int j = 0; j < c; j++)
-            {
-                var centres = raw.Slice(j * k, k);
-                int best = 0;
-                float bestValue = centres[0];
-                for (int q = 1; q < k; q++)
-                {
-                    if (centres[q] > bestValue) { bestValue = centres[q]; best = q; }
-                }
-                if (argmax is not null) argmax[i * c + j] = best;
-                dst[j] = Math.Clamp(bestValue, lo, hi);
-            }
-        }
-    }
-
-    private static void NormalizeRows(ReadOnlySpan<float> source, Span<float> destination, Span<float> norms, int rows, int cols)
-    {
-        for (int r = 0; r < rows; r++)
-        {
-            var v = source.Slice(r * cols, cols);
+            var v = source.Slice(r * e, e);
             float norm = TensorPrimitives.Norm(v);
             norms[r] = norm;
-            TensorPrimitives.Multiply(v, 1f / Math.Max(norm, NormFloor), destination.Slice(r * cols, cols));
+            TensorPrimitives.Multiply(v, 1f / Math.Max(norm, ClassCenters.NormFloor), destination.Slice(r * e, e));
         }
     }
 
@@ -387,7 +234,7 @@ internal abstract class CosineMarginHead : MarginHead
     /// </summary>
     private static void NormalizeBackward(Span<float> gradient, ReadOnlySpan<float> unit, float norm, float normGradient)
     {
-        if (norm > NormFloor)
+        if (norm > ClassCenters.NormFloor)
         {
             float dot = TensorPrimitives.Dot(unit, gradient);
             TensorPrimitives.MultiplyAdd(unit, -dot, gradient, gradient);
@@ -396,7 +243,7 @@ internal abstract class CosineMarginHead : MarginHead
         }
         else
         {
-            TensorPrimitives.Multiply(gradient, 1f / NormFloor, gradient);
+            TensorPrimitives.Multiply(gradient, 1f / ClassCenters.NormFloor, gradient);
         }
     }
 }

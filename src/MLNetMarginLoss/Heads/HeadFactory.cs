@@ -70,21 +70,34 @@ internal static class HeadFactory
     public static MarginHead Create(string kind, int embeddingSize, int classCount, HeadOptions? options = null) =>
         Create(Parse(kind), embeddingSize, classCount, options);
 
-    /// <summary>Creates a head for <paramref name="embeddingSize"/>-dimensional embeddings and <paramref name="classCount"/> classes.</summary>
-    public static MarginHead Create(HeadKind kind, int embeddingSize, int classCount, HeadOptions? options = null) => kind switch
+    /// <summary>
+    /// Creates a head for <paramref name="embeddingSize"/>-dimensional embeddings and <paramref name="classCount"/>
+    /// classes: the plain softmax head, or class centres (K = <see cref="HeadOptions.SubCenters"/>, sub-centre ArcFace
+    /// 3, else 1) composed with the kind's margin function. Cosine heads' centres are zero until
+    /// <see cref="MarginHead.Initialize"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">An option is set that this head does not use (<see cref="HeadOptionRules"/>), or is out of range.</exception>
+    public static MarginHead Create(HeadKind kind, int embeddingSize, int classCount, HeadOptions? options = null)
     {
-        HeadKind.Softmax => new SoftmaxHead(embeddingSize, classCount, options),
-        HeadKind.NormSoftmax => new NormSoftmaxHead(embeddingSize, classCount, options),
-        HeadKind.SphereFace => new SphereFaceHead(embeddingSize, classCount, options),
-        HeadKind.CosFace => new CosFaceHead(embeddingSize, classCount, options),
-        HeadKind.ArcFace => new ArcFaceHead(embeddingSize, classCount, options),
-        HeadKind.Combined => new CombinedMarginHead(embeddingSize, classCount, options),
-        HeadKind.AdaCos => new AdaCosHead(embeddingSize, classCount, options),
-        HeadKind.SubCenter => new SubCenterArcFaceHead(embeddingSize, classCount, options),
-        HeadKind.Curricular => new CurricularFaceHead(embeddingSize, classCount, options),
-        HeadKind.MagFace => new MagFaceHead(embeddingSize, classCount, options),
-        HeadKind.AdaFace => new AdaFaceHead(embeddingSize, classCount, options),
-        HeadKind.ElasticFace => new ElasticFaceHead(embeddingSize, classCount, options),
-        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, $"Unknown head kind {(int)kind}."),
-    };
+        HeadOptionRules.Check(kind, options);
+        if (kind == HeadKind.Softmax) return new SoftmaxHead(embeddingSize, classCount, options);
+        string name = Name(kind);
+        int k = HeadArguments.SubCenters(name, options?.SubCenters, kind == HeadKind.SubCenter ? HeadDefaults.SubCenters : 1);
+        if (classCount < 2) throw new ArgumentOutOfRangeException(nameof(classCount), classCount, "A margin head needs at least 2 classes.");
+        MarginFunction margin = kind switch
+        {
+            HeadKind.NormSoftmax => new NormSoftmaxMargin(classCount, options),
+            HeadKind.SphereFace => new SphereFaceMargin(classCount, options),
+            HeadKind.CosFace => new CosFaceMargin(classCount, options),
+            HeadKind.ArcFace or HeadKind.SubCenter => new ArcFaceMargin(name, classCount, options),
+            HeadKind.Combined => new CombinedMargin(classCount, options),
+            HeadKind.AdaCos => new AdaCosMargin(classCount, options),
+            HeadKind.Curricular => new CurricularFaceMargin(classCount, options),
+            HeadKind.MagFace => new MagFaceMargin(classCount, options),
+            HeadKind.AdaFace => new AdaFaceMargin(classCount, options),
+            HeadKind.ElasticFace => new ElasticFaceMargin(classCount, options),
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, $"Unknown head kind {(int)kind}."),
+        };
+        return new CosineMarginHead(new ClassCenters(classCount, k, embeddingSize), margin);
+    }
 }

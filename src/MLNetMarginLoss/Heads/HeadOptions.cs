@@ -1,10 +1,9 @@
 namespace MLNetMarginLoss;
 
 /// <summary>
-/// Hyper-parameters of a margin head, all optional: a null value means "the head's default"
-/// (see <see cref="HeadDefaults"/>). Options that a head does not use are ignored, so one options object can be
-/// passed to any <see cref="HeadKind"/>. A trained model records the resolved values its head
-/// was built with (only those it uses).
+/// Hyper-parameters of a margin head, all optional: a null value (false for the switches) means "the head's default"
+/// (see <see cref="HeadDefaults"/>). Setting an option the chosen head does not use is an error (the message names the
+/// heads that use it), never silently ignored. A trained model records the resolved values its head was built with.
 /// </summary>
 public sealed class HeadOptions
 {
@@ -29,7 +28,7 @@ public sealed class HeadOptions
     /// <summary>Centres per class K ≥ 1 of the cosine heads (cos θ_j = max over the class's centres). Default 1, sub-centre ArcFace 3.</summary>
     public int? SubCenters { get; set; }
 
-    /// <summary>ArcFace family: apply the margin only where cos θ_y &gt; 0 (insightface's <c>easy_margin</c>).</summary>
+    /// <summary>ArcFace, sub-centre ArcFace and MagFace: apply the margin only where cos θ_y &gt; 0 (insightface's and MagFace's <c>easy_margin</c>). Default false.</summary>
     public bool EasyMargin { get; set; }
 
     /// <summary>
@@ -82,4 +81,31 @@ public sealed class HeadOptions
 
     /// <summary>A member-wise copy.</summary>
     public HeadOptions Clone() => (HeadOptions)MemberwiseClone();
+
+    /// <summary>The names of the options that are set (not null, or true for the switches).</summary>
+    public IEnumerable<string> Options()
+    {
+        if (Scale is not null) yield return nameof(Scale);
+        if (Margin is not null) yield return nameof(Margin);
+        if (M1 is not null) yield return nameof(M1);
+        if (M2 is not null) yield return nameof(M2);
+        if (M3 is not null) yield return nameof(M3);
+        if (SubCenters is not null) yield return nameof(SubCenters);
+        if (EasyMargin) yield return nameof(EasyMargin);
+        if (StraightThrough) yield return nameof(StraightThrough);
+        if (LambdaBase is not null) yield return nameof(LambdaBase);
+        if (LambdaGamma is not null) yield return nameof(LambdaGamma);
+        if (LambdaPower is not null) yield return nameof(LambdaPower);
+        if (LambdaMin is not null) yield return nameof(LambdaMin);
+        if (Momentum is not null) yield return nameof(Momentum);
+        if (LowerNorm is not null) yield return nameof(LowerNorm);
+        if (UpperNorm is not null) yield return nameof(UpperNorm);
+        if (LowerMargin is not null) yield return nameof(LowerMargin);
+        if (UpperMargin is not null) yield return nameof(UpperMargin);
+        if (RegularizerWeight is not null) yield return nameof(RegularizerWeight);
+        if (NormConcentration is not null) yield return nameof(NormConcentration);
+        if (MarginStd is not null) yield return nameof(MarginStd);
+        if (ElasticCosine) yield return nameof(ElasticCosine);
+        if (DropThresholdDegrees is not null) yield return nameof(DropThresholdDegrees);
+    }
 }

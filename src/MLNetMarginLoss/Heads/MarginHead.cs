@@ -6,8 +6,10 @@ namespace MLNetMarginLoss.Heads;
 /// The classification head that sits on top of an encoder during training: it turns embeddings into
 /// logits (with the head's margin applied to the target class when labels are given) and back-propagates.
 /// <para>
-/// Training: <see cref="Forward"/> with labels → logits [N, C] for softmax cross-entropy;
-/// <see cref="Backward"/> with ∂loss/∂logits → ∂loss/∂embeddings, writing the head's parameter gradients.
+/// Training: <see cref="Forward"/> with labels → logits [N, S] for softmax cross-entropy against
+/// <see cref="ColumnLabels"/> (S = C, the labels unchanged, unless a Partial FC sampler chose a subset of classes);
+/// <see cref="Backward"/> with ∂loss/∂logits → ∂loss/∂embeddings, writing the head's parameter gradients (the cosine
+/// heads' class centres: <see cref="CosineMarginHead.Centers"/>, for the columns of the pass).
 /// Inference: <see cref="Predict"/> never sees labels and applies no margin (scaled cosines for the
 /// cosine heads); Score = softmax of these logits.
 /// </para>
@@ -35,7 +37,7 @@ internal abstract class MarginHead
     /// <summary>The head's kind as used on the command line and in model files ("arcface", "cosface", …).</summary>
     public abstract string Kind { get; }
 
-    /// <summary>Trainable parameters (class centres and any learnable scalars).</summary>
+    /// <summary>Trainable dense parameters (the plain softmax head's weight and bias); the cosine heads' class centres are <see cref="CosineMarginHead.Centers"/>.</summary>
     public abstract IReadOnlyList<Parameter> Parameters { get; }
 
     /// <summary>Non-trainable state saved with the model (adaptive scale, EMA statistics).</summary>
@@ -44,8 +46,19 @@ internal abstract class MarginHead
     /// <summary>Re-initialises parameters and state from <paramref name="random"/>.</summary>
     public abstract void Initialize(SeededRandom random);
 
-    /// <summary>Training logits [N, C] with the margin applied to each row's label.</summary>
+    /// <summary>Training logits [N, S] with the margin applied to each row's label (see <see cref="ColumnLabels"/>).</summary>
     public abstract Tensor Forward(Tensor embeddings, ReadOnlySpan<int> labels, bool training);
+
+    /// <summary>The last <see cref="Forward"/>'s labels as columns of its logits (the labels themselves unless classes were sampled).</summary>
+    public abstract ReadOnlySpan<int> ColumnLabels { get; }
+
+    /// <summary>
+    /// Mean softmax cross-entropy of the last <see cref="Forward"/>'s logits without the margin (s·cos θ over the same
+    /// columns; the plain softmax head's own logits) against <see cref="ColumnLabels"/>: the training loss in the
+    /// inference path's terms, comparable with a validation loss; <paramref name="correct"/> counts the rows whose
+    /// arg-max is the label. Call it before anything overwrites the logits (an in-place cross-entropy).
+    /// </summary>
+    public abstract double LossWithoutMargin(out int correct);
 
     /// <summary>∂loss/∂embeddings from ∂loss/∂logits of the last <see cref="Forward"/>; writes parameter gradients.</summary>
     public abstract Tensor Backward(Tensor logitGradient);
@@ -58,7 +71,7 @@ internal abstract class MarginHead
     /// adaptive state updates are switched off. Trainers use it for a softmax warm-up before the margin starts.
     /// Heads without a margin ignore it. Default: true.
     /// </summary>
-    public bool MarginEnabled { get; set; } = true;
+    public virtual bool MarginEnabled { get; set; } = true;
 
     /// <summary>
     /// Re-seeds any randomness the head uses in training (e.g. ElasticFace's sampled margins), so that a trainer can
@@ -81,7 +94,7 @@ internal abstract class MarginHead
     public abstract HeadOptions GetOptions();
 
     /// <summary>
-    /// Xavier-uniform (Glorot) initialisation as the reference implementations use for the class centres:
+    /// Xavier-uniform (Glorot) initialisation as the reference implementations use for a dense head's weight:
     /// U(−b, b) with b = √(6 / (fan_in + fan_out)), where a [rows, cols] weight has fan_in = cols, fan_out = rows.
     /// </summary>
     protected static void XavierUniform(Parameter weight, SeededRandom random)

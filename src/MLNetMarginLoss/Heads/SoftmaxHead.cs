@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using MLNetMarginLoss.Engine;
+using MLNetMarginLoss.Engine.Losses;
 using Tensor = MLNetMarginLoss.Engine.Tensor;
 
 namespace MLNetMarginLoss.Heads;
@@ -15,6 +16,8 @@ internal sealed class SoftmaxHead : MarginHead
     private readonly Tensor _predict = new(0, TensorShape.Vector(1));
     private readonly Tensor _inputGradient = new(0, TensorShape.Vector(1));
     private readonly Tensor _input = new(0, TensorShape.Vector(1));
+    private readonly SoftmaxCrossEntropy _lossWithoutMargin = new();
+    private int[] _labels = [];
     private bool _hasForward;
 
     /// <summary>Creates the head (no option applies; <paramref name="options"/> is accepted for uniformity).</summary>
@@ -55,8 +58,20 @@ internal sealed class SoftmaxHead : MarginHead
         _input.Reshape(embeddings.Rows, TensorShape.Vector(EmbeddingSize));
         embeddings.Span.CopyTo(_input.Span);
         Linear(_input, _logits);
+        if (_labels.Length < labels.Length) _labels = new int[labels.Length];
+        labels.CopyTo(_labels);
         _hasForward = true;
         return _logits;
+    }
+
+    /// <inheritdoc />
+    public override ReadOnlySpan<int> ColumnLabels => _labels.AsSpan(0, _hasForward ? _input.Rows : 0);
+
+    /// <summary>The loss of the last forward's logits (this head has no margin; they are its inference logits too).</summary>
+    public override double LossWithoutMargin(out int correct)
+    {
+        if (!_hasForward) throw new InvalidOperationException("The softmax head's LossWithoutMargin was called before Forward.");
+        return _lossWithoutMargin.LossOnly(_logits, ColumnLabels, 1f, out correct);
     }
 
     /// <inheritdoc />

@@ -39,8 +39,20 @@ public sealed class Options
     /// </summary>
     public TrainingBackend? Backend { get; set; }
 
-    /// <summary>The margin head. Default: ArcFace.</summary>
-    public HeadKind Head { get; set; } = HeadKind.ArcFace;
+    /// <summary>
+    /// The margin head. Default: null, which is ArcFace for <c>new ArcFaceTrainer(options)</c> and the method's head for
+    /// the catalog's per-head methods (<c>Trainers.CosFace(options)</c> …); setting a different head there is an error.
+    /// </summary>
+    public HeadKind? Head { get; set; }
+
+    /// <summary>
+    /// Partial FC (insightface): the fraction r of classes whose centres take part in each training batch — every class
+    /// present in the batch plus negatives drawn uniformly, ⌊r·C⌋ columns in all — so that heads of 10⁵–10⁷ classes train
+    /// at a fraction of the time and memory; only the sampled centres are updated (lazily: an unsampled centre keeps its
+    /// value and its optimizer state). Validation, inference and the saved model always use every class. In (0, 1];
+    /// cosine heads only. Default: 1 (every class in every batch; insightface uses 0.1–0.3 for very many classes).
+    /// </summary>
+    public double SampleRate { get; set; } = 1.0;
 
     /// <summary>
     /// The head's settings (scale, margins, sub-centres…). Unset values take the head's defaults (see the README's
@@ -168,6 +180,20 @@ public sealed class Options
         return copy;
     }
 
+    /// <summary>The training loop's settings for these (validated) options.</summary>
+    internal Training.TrainingSettings ToSettings() => new()
+    {
+        Head = Head ?? HeadKind.ArcFace, HeadOptions = HeadOptions.Clone(), Encoder = Encoder, SampleRate = SampleRate,
+        Optimizer = Optimizer, LearningRate = LearningRate, WeightDecay = WeightDecay, Momentum = Momentum, Nesterov = Nesterov,
+        HeadLearningRateMultiplier = HeadLearningRateMultiplier, Schedule = Schedule, ScheduleStepEpochs = ScheduleStepEpochs,
+        ScheduleGamma = ScheduleGamma, ScheduleMilestones = ScheduleMilestones, WarmupEpochs = WarmupEpochs,
+        MinLearningRate = MinLearningRate, PlateauPatience = PlateauPatience, MaxEpoch = MaxEpoch, BatchSize = BatchSize,
+        Seed = Seed, Threads = Threads, GemmProvider = GemmProvider, EarlyStoppingPatience = EarlyStoppingPatience,
+        SoftmaxWarmupEpochs = SoftmaxWarmupEpochs, InitialEncoder = InitialModel?.Network.Encoder, Augmentation = Augmentation,
+        FrozenLayers = FrozenLayers, CheckpointDirectory = CheckpointDirectory, DropOutliersAfterEpoch = DropOutliersAfterEpoch,
+        Progress = Progress,
+    };
+
     /// <summary>Checks the options and throws one clear error for the first problem found.</summary>
     public void Validate()
     {
@@ -185,7 +211,16 @@ public sealed class Options
         ArgumentNullException.ThrowIfNull(HeadOptions);
         ArgumentNullException.ThrowIfNull(Encoder);
         Encoder.Validate();
-        Heads.HeadFactory.Create(Head, Encoder.EmbeddingSize, 2, HeadOptions); // the head's own ranges (margin, scale, …), before any data is read
+        var head = Head ?? HeadKind.ArcFace;
+        Heads.HeadFactory.Create(head, 1, 2, HeadOptions); // the head's options and their ranges (margin, scale, …), before any data is read
+        if (!(SampleRate > 0 && SampleRate <= 1))
+            throw new ArgumentOutOfRangeException(nameof(SampleRate), SampleRate, "SampleRate (Partial FC) must be in (0, 1]; 1 uses every class in every batch.");
+        if (SampleRate < 1 && head == HeadKind.Softmax)
+            throw new ArgumentException("SampleRate < 1 (Partial FC) samples class centres, which the plain softmax head does not have; choose a cosine head (e.g. ArcFace) or set SampleRate to 1.");
+        if (DropOutliersAfterEpoch < 0)
+            throw new ArgumentOutOfRangeException(nameof(DropOutliersAfterEpoch), DropOutliersAfterEpoch, "DropOutliersAfterEpoch cannot be negative.");
+        if (DropOutliersAfterEpoch > 0 && head != HeadKind.SubCenter)
+            throw new ArgumentException($"DropOutliersAfterEpoch cleans noisy samples with sub-centre ArcFace's dominant centres; the {Heads.HeadFactory.Name(head)} head has none. Use the SubCenter head or set DropOutliersAfterEpoch to 0.");
         foreach (var (name, value) in new[] { (nameof(LabelColumnName), LabelColumnName), (nameof(FeatureColumnName), FeatureColumnName),
                      (nameof(ScoreColumnName), ScoreColumnName), (nameof(PredictionColumnName), PredictionColumnName), (nameof(EmbeddingColumnName), EmbeddingColumnName) })
             if (string.IsNullOrWhiteSpace(value)) throw new ArgumentException($"{name} is empty: name the column.");

@@ -100,7 +100,7 @@ public sealed partial class ArcFaceTrainer : IEstimator<ArcFaceTransformer>
             throw new ArgumentException($"InitialModel takes {start.Network.InputShape.Size} features ({start.Network.InputShape}), the training rows have {train.FeatureShape.Size} ({train.FeatureShape}).");
 
         var backend = o.Backend ?? EngineBackend.Instance;
-        var network = backend.Train(new TrainingJob(o, train, validation, cancellation));
+        var network = backend.Train(new TrainingJob(o.ToSettings(), train, validation, cancellation));
         return new ArcFaceTransformer(network, ColumnNames.From(o), backend.ToString());
     }
 

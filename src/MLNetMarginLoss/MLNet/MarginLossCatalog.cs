@@ -218,10 +218,23 @@ public static class MarginLossCatalog
         });
     }
 
+    /// <summary>The catalog method of a head.</summary>
+    private static string MethodName(HeadKind head) => head switch
+    {
+        HeadKind.Combined => nameof(CombinedMargin),
+        HeadKind.SubCenter => nameof(SubCenterArcFace),
+        HeadKind.Curricular => nameof(CurricularFace),
+        _ => head.ToString(),
+    };
+
     private static ArcFaceTrainer WithHead(MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, HeadKind head, ArcFaceTrainer.Options options)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(options);
+        if (options.Head is { } chosen && chosen != head)
+            throw new ArgumentException(
+                $"Options.Head is {chosen}, but this is the {MethodName(head)} method; call mlContext.MulticlassClassification.Trainers.{MethodName(chosen)}(options) " +
+                $"(or new ArcFaceTrainer(options)), or leave Options.Head unset.", nameof(options));
         var copy = options.Clone();
         copy.Head = head;
         return new ArcFaceTrainer(copy);

@@ -30,7 +30,8 @@ internal static class InferenceGraph
         var g = new OnnxGraphBuilder();
         var inputShape = network.InputShape;
         foreach (var (name, p, _) in network.Encoder.Network.NamedState()) g.Initializer("encoder." + name, p.Dims, p.Value);
-        foreach (var p in network.Head.Parameters.Concat(network.Head.Buffers)) g.Initializer("head." + p.Name, p.Dims, p.Value);
+        foreach (var (name, dims, data) in NetworkManifest.CollectTensors(network.Encoder, network.Head).Where(t => t.Name.StartsWith("head.", StringComparison.Ordinal)))
+            g.Initializer(name, dims, data);
 
         string x;
         if (layout == InferenceGraphLayout.Batched)

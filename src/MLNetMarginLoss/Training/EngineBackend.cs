@@ -1,4 +1,3 @@
-using MLNetMarginLoss.Engine;
 using MLNetMarginLoss.Training;
 
 namespace MLNetMarginLoss;
@@ -17,13 +16,5 @@ public sealed class EngineBackend : TrainingBackend
     /// <inheritdoc />
     public override string Name => "engine";
 
-    internal override TrainedNetwork Train(TrainingJob job)
-    {
-        using var context = ComputeContext.Create(job.Options.GemmProvider, job.Options.Threads);
-        var run = new TrainingRun(job.Options, job.Train, job.Validation, context, job.Cancellation);
-        var network = run.Execute();
-        network.Encoder.Context = ComputeContext.Default;
-        network.Head.Context = ComputeContext.Default;
-        return network;
-    }
+    internal override TrainingSession CreateSession(TrainingSetup setup) => new EngineSession(setup);
 }

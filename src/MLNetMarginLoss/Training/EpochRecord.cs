@@ -15,8 +15,14 @@ public sealed record EpochRecord
     /// </summary>
     public double? TrainLossWithoutMargin { get; init; }
 
-    /// <summary>Training accuracy (arg-max of the margin logits, so a little pessimistic).</summary>
+    /// <summary>Training accuracy of the margin logits (arg-max of the logits with the margin, so pessimistic; near 0 while a large margin is not yet met).</summary>
     public double TrainAccuracy { get; init; }
+
+    /// <summary>
+    /// Training accuracy of the inference logits s·cos θ (no margin) on the training batches, with the weights each
+    /// batch saw: comparable with <see cref="ValidationAccuracy"/>. Null when not recorded.
+    /// </summary>
+    public double? TrainAccuracyWithoutMargin { get; init; }
 
     /// <summary>Validation loss (softmax of s·cos θ, no margin), when validation data was given.</summary>
     public double? ValidationLoss { get; init; }

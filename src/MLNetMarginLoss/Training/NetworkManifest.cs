@@ -38,11 +38,11 @@ internal static class NetworkManifest
     /// <exception cref="ModelFormatException">The manifest or a tensor is missing or does not fit.</exception>
     public static TrainedNetwork FromManifest(string source, JsonObject m, IReadOnlyDictionary<string, (int[] Shape, float[] Data)> tensors)
     {
-        string kind = m["kind"]?.GetValue<string>() ?? "";
-        if (kind != ModelKind)
-            throw new ModelFormatException(source, $"it holds a '{kind}' manifest, not a model (expected '{ModelKind}').");
         try
         {
+            string kind = m["kind"]?.GetValue<string>() ?? "";
+            if (kind != ModelKind)
+                throw new ModelFormatException(source, $"it holds a '{kind}' manifest, not a model (expected '{ModelKind}').");
             var (encoder, head, classes) = Rebuild(source, m);
             RestoreTensors(source, tensors, encoder, head);
             var info = m["info"]?.Deserialize<ModelInfo>(Json) ?? new ModelInfo();
@@ -82,11 +82,20 @@ internal static class NetworkManifest
         return (encoder, head, classes);
     }
 
-    /// <summary>Every encoder and head parameter and buffer as a named tensor.</summary>
+    /// <summary>
+    /// Every encoder and head parameter and buffer as a named tensor (the live arrays, not copies). A cosine head's
+    /// class centres are "head.weight" [C·K, E], or "head.weight.p{i}" per page when they span several arrays.
+    /// </summary>
     public static List<(string Name, int[] Shape, float[] Data)> CollectTensors(Encoder encoder, MarginHead head)
     {
         var list = new List<(string, int[], float[])>();
         foreach (var (name, p, _) in encoder.Network.NamedState()) list.Add(("encoder." + name, p.Dims, p.Value));
+        if (head is CosineMarginHead cosine)
+        {
+            var w = cosine.Centers.Weight;
+            foreach (var (first, count, page) in w.Pages)
+                list.Add((w.PageCount == 1 ? "head.weight" : $"head.weight.p{first / w.RowsPerPage}", [count, w.Cols], page));
+        }
         foreach (var p in head.Parameters.Concat(head.Buffers)) list.Add(("head." + p.Name, p.Dims, p.Value));
         return list;
     }
@@ -94,15 +103,16 @@ internal static class NetworkManifest
     /// <summary>Copies named tensors into the encoder and head, checking that every one is present with the right size.</summary>
     public static void RestoreTensors(string path, IReadOnlyDictionary<string, (int[] Shape, float[] Data)> tensors, Encoder encoder, MarginHead head)
     {
-        void Copy(string name, Parameter p)
+        void Copy(string name, int[] dims, Span<float> target)
         {
             if (!tensors.TryGetValue(name, out var t))
                 throw new ModelFormatException(path, $"tensor '{name}' is missing.");
-            if (t.Data.Length != p.Length || !t.Shape.SequenceEqual(p.Dims))
-                throw new ModelFormatException(path, $"tensor '{name}' has shape [{string.Join(",", t.Shape)}], expected [{string.Join(",", p.Dims)}].");
-            t.Data.AsSpan().CopyTo(p.Value);
+            if (t.Data.Length != target.Length || !t.Shape.SequenceEqual(dims))
+                throw new ModelFormatException(path, $"tensor '{name}' has shape [{string.Join(",", t.Shape)}], expected [{string.Join(",", dims)}].");
+            t.Data.AsSpan().CopyTo(target);
         }
-        foreach (var (name, p, _) in encoder.Network.NamedState()) Copy("encoder." + name, p);
-        foreach (var p in head.Parameters.Concat(head.Buffers)) Copy("head." + p.Name, p);
+        foreach (var (name, p, _) in encoder.Network.NamedState()) Copy("encoder." + name, p.Dims, p.Value);
+        foreach (var (name, shape, data) in CollectTensors(encoder, head).Where(t => t.Name.StartsWith("head.", StringComparison.Ordinal)))
+            Copy(name, shape, data);
     }
 }

@@ -3,10 +3,10 @@ using MLNetMarginLoss.Engine.Schedules;
 
 namespace MLNetMarginLoss.Training;
 
-/// <summary>Builds the optimizer and learning-rate schedule an <see cref="ArcFaceTrainer.Options"/> describes.</summary>
+/// <summary>Builds the optimizer and learning-rate schedule that <see cref="TrainingSettings"/> describe.</summary>
 internal static class OptimizerFactory
 {
-    public static Optimizer Create(ArcFaceTrainer.Options o, IReadOnlyList<ParameterGroup> groups) => o.Optimizer switch
+    public static Optimizer Create(TrainingSettings o, IReadOnlyList<ParameterGroup> groups) => o.Optimizer switch
     {
         OptimizerKind.Adam => new Adam(groups, o.LearningRate, weightDecay: o.WeightDecay),
         OptimizerKind.AdamW => new AdamW(groups, o.LearningRate, weightDecay: o.WeightDecay),
@@ -15,7 +15,7 @@ internal static class OptimizerFactory
         _ => throw new ArgumentOutOfRangeException(nameof(o), o.Optimizer, "Unknown optimizer."),
     };
 
-    public static LearningRateSchedule CreateSchedule(ArcFaceTrainer.Options o) => o.Schedule switch
+    public static LearningRateSchedule CreateSchedule(TrainingSettings o) => o.Schedule switch
     {
         ScheduleKind.Constant => new ConstantSchedule(o.LearningRate),
         ScheduleKind.Step => new StepSchedule(o.LearningRate, o.ScheduleStepEpochs, o.ScheduleGamma),

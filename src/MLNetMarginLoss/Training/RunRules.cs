@@ -33,16 +33,17 @@ internal static class RunRules
     /// <summary>Throws <see cref="TrainingDivergedException"/> when a weight of the trained network is not finite.</summary>
     public static void EnsureFiniteWeights(Encoder encoder, MarginHead head, TrainingHistory history, double learningRate)
     {
-        foreach (var (name, p, _) in encoder.Network.NamedState())
-            if (p.Value.Any(v => !float.IsFinite(v)))
-                throw new TrainingDivergedException(history.Epochs.Count - 1, 0, double.NaN, learningRate, $"Encoder weight '{name}' is not finite.");
-        foreach (var p in head.Parameters.Concat(head.Buffers))
-            if (p.Value.Any(v => !float.IsFinite(v)))
-                throw new TrainingDivergedException(history.Epochs.Count - 1, 0, double.NaN, learningRate, $"Head parameter '{p.Name}' is not finite.");
+        foreach (var (name, _, data) in NetworkManifest.CollectTensors(encoder, head))
+            if (!System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<float>(data))
+                throw new TrainingDivergedException(history.Epochs.Count - 1, 0, double.NaN, learningRate,
+                    $"Weight '{name}' is not finite.", DivergenceHints);
     }
 
+    /// <summary>The settings that most often cure a diverged run, by <see cref="ArcFaceTrainer.Options"/> name (a command line maps them to its flags).</summary>
+    public static readonly string[] DivergenceHints = [nameof(ArcFaceTrainer.Options.LearningRate), "HeadOptions.Scale", nameof(ArcFaceTrainer.Options.SoftmaxWarmupEpochs)];
+
     /// <summary>The options and final metrics recorded with the model; <paramref name="backend"/> adds the backend's own entries.</summary>
-    public static ModelInfo Describe(ArcFaceTrainer.Options o, Dataset train, TrainingHistory history, Dictionary<string, string> backend)
+    public static ModelInfo Describe(TrainingSettings o, Dataset train, TrainingHistory history, Dictionary<string, string> backend)
     {
         var opts = new Dictionary<string, string>
         {
@@ -50,7 +51,7 @@ internal static class RunRules
             ["optimizer"] = o.Optimizer.ToString(), ["learningRate"] = o.LearningRate.ToString("R"), ["epochs"] = o.MaxEpoch.ToString(),
             ["batchSize"] = o.BatchSize.ToString(), ["seed"] = o.Seed.ToString(), ["schedule"] = o.Schedule.ToString(),
             ["softmaxWarmupEpochs"] = o.SoftmaxWarmupEpochs.ToString(), ["frozenLayers"] = o.FrozenLayers.ToString(),
-            ["trainingRows"] = train.Count.ToString(),
+            ["trainingRows"] = train.Count.ToString(), ["sampleRate"] = o.SampleRate.ToString("R"),
         };
         foreach (var (k, v) in backend) opts[k] = v;
         var metrics = new Dictionary<string, double>();

@@ -79,16 +79,6 @@ internal sealed class TrainedNetwork
         return new PredictionSet(data, ClassNames, score, predicted, embedding, e);
     }
 
-    /// <summary>Scores one sample given as a flat feature vector of <see cref="InputShape"/>.</summary>
-    public (int PredictedLabel, float[] Score, float[] Embedding) Predict(ReadOnlySpan<float> features)
-    {
-        var set = Transform(new Dataset(features.ToArray(), InputShape));
-        return (set.PredictedLabel[0], set.Score, set.Embedding);
-    }
-
-    /// <summary>L2-normalised embeddings of every row, [Count × EmbeddingSize].</summary>
-    public float[] Embed(Dataset data) => Transform(data).Embedding;
-
     private void CheckInput(Dataset data)
     {
         if (data.FeatureShape != InputShape && data.FeatureShape.Size == InputShape.Size && data.FeatureShape.IsVector)

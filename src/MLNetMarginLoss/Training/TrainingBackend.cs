@@ -6,9 +6,9 @@ namespace MLNetMarginLoss;
 /// <summary>
 /// Where <see cref="ArcFaceTrainer"/> runs its training loop. The default is <see cref="EngineBackend"/> (this
 /// library's C# SIMD engine, the fastest on CPUs); the MLNetMarginLoss.TorchSharp package adds a TorchSharp backend
-/// for GPUs. Every backend trains the same encoders and heads, with the same options meaning the same thing, and
-/// hands back engine weights under the same state-dict names, so the trained transformer and its saved model are
-/// identical in kind whichever backend trained them.
+/// for GPUs. Every backend trains the same encoders and heads, with the same options meaning the same thing (one
+/// training loop drives them all; a backend supplies the steps), and hands back engine weights under the same
+/// state-dict names, so the trained transformer and its saved model are identical in kind whichever backend trained them.
 /// </summary>
 public abstract class TrainingBackend
 {
@@ -19,15 +19,18 @@ public abstract class TrainingBackend
     public virtual string Device => "cpu";
 
     /// <summary>Trains the network a validated job describes and returns its weights as engine objects.</summary>
-    internal abstract TrainedNetwork Train(TrainingJob job);
+    internal virtual TrainedNetwork Train(TrainingJob job) => TrainingLoop.Run(job, CreateSession);
+
+    /// <summary>The backend's steps over the loop's engine objects.</summary>
+    internal abstract TrainingSession CreateSession(TrainingSetup setup);
 
     /// <inheritdoc />
     public override string ToString() => $"{Name} ({Device})";
 }
 
-/// <summary>What a backend is asked to train: validated options and the data already read into contiguous arrays.</summary>
-/// <param name="Options">The trainer's options (validated).</param>
+/// <summary>What a backend is asked to train: validated settings and the data already read into contiguous arrays.</summary>
+/// <param name="Settings">The training settings (validated).</param>
 /// <param name="Train">Training rows with labels; its feature shape is the encoder's input shape.</param>
 /// <param name="Validation">Validation rows with the same shape and classes, or null.</param>
 /// <param name="Cancellation">Stops training between batches.</param>
-internal sealed record TrainingJob(ArcFaceTrainer.Options Options, Dataset Train, Dataset? Validation, CancellationToken Cancellation);
+internal sealed record TrainingJob(TrainingSettings Settings, Dataset Train, Dataset? Validation, CancellationToken Cancellation);

@@ -1,18 +1,16 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using MLNetMarginLoss.Data;
-using MLNetMarginLoss.Encoders;
 using MLNetMarginLoss.Engine.Optimizers;
-using MLNetMarginLoss.Engine.Schedules;
-using MLNetMarginLoss.Heads;
 using MLNetMarginLoss.Persistence;
 
 namespace MLNetMarginLoss.Training;
 
 /// <summary>
 /// The state of a run after a completed epoch, kept in <c>checkpoint.zip</c> in the checkpoint directory:
-/// weights, optimizer slots, schedule state, history and the rows still in use. Written atomically after every
-/// epoch; a run started with the same directory and compatible options resumes after the last saved epoch.
+/// weights, optimizer slots, schedule state, history, early-stopping state and the rows still in use. Written
+/// atomically after every epoch; a run started with the same directory and compatible settings resumes after the last
+/// saved epoch, on either backend.
 /// </summary>
 internal sealed class TrainingCheckpoint
 {
@@ -26,63 +24,68 @@ internal sealed class TrainingCheckpoint
     }
 
     /// <summary>Identifies a run: a checkpoint is only resumed by a run with the same fingerprint.</summary>
-    private static string Fingerprint(ArcFaceTrainer.Options o, Dataset train) => string.Join("|",
-        o.Head, JsonSerializer.Serialize(o.HeadOptions), JsonSerializer.Serialize(o.Encoder with { InputShape = train.FeatureShape }),
-        o.Optimizer, o.LearningRate.ToString("R"), o.WeightDecay.ToString("R"), o.Schedule, o.BatchSize, o.Seed,
-        o.SoftmaxWarmupEpochs, o.FrozenLayers, train.Count, string.Join(",", train.ClassNames));
+    private static string Fingerprint(TrainingSettings s, Dataset train) => string.Join("|",
+        s.Head, JsonSerializer.Serialize(s.HeadOptions), JsonSerializer.Serialize(s.Encoder with { InputShape = train.FeatureShape }),
+        s.Optimizer, s.LearningRate.ToString("R"), s.WeightDecay.ToString("R"), s.Schedule, s.BatchSize, s.Seed,
+        s.SoftmaxWarmupEpochs, s.FrozenLayers, s.SampleRate.ToString("R"), train.Count, string.Join(",", train.ClassNames));
 
-    public void Save(ArcFaceTrainer.Options options, Dataset train, int epoch, Encoder encoder, MarginHead head,
-        Optimizer optimizer, LearningRateSchedule schedule, TrainingHistory history, int[] activeRows,
-        WeightSnapshot? best, EarlyStoppingState stopping)
+    /// <summary>Writes <paramref name="state"/> (atomically).</summary>
+    public void Save(TrainingSettings settings, Dataset train, CheckpointState state)
     {
-        var manifest = NetworkManifest.Describe(encoder, head, train.ClassNames);
+        var run = state.Run;
+        var manifest = NetworkManifest.Describe(state.Encoder, state.Head, train.ClassNames);
         manifest["kind"] = Kind;
-        manifest["fingerprint"] = Fingerprint(options, train);
-        manifest["epoch"] = epoch;
-        var state = optimizer.GetState();
-        manifest["optimizerSteps"] = state.StepCount;
-        manifest["schedule"] = new JsonArray(schedule.GetState().Select(v => (JsonNode)JsonValue.Create(v)).ToArray());
-        manifest["history"] = JsonSerializer.SerializeToNode(history.Epochs, NetworkManifest.Json);
-        var tensors = NetworkManifest.CollectTensors(encoder, head);
-        foreach (var slot in state.Slots) tensors.Add(("optimizer." + slot.Name, [slot.Values.Length], slot.Values));
-        if (best is { Epoch: >= 0 })
+        manifest["fingerprint"] = Fingerprint(settings, train);
+        manifest["epoch"] = state.Epoch;
+        manifest["optimizerSteps"] = state.Optimizer.StepCount;
+        manifest["schedule"] = new JsonArray(state.Schedule.Select(v => (JsonNode)JsonValue.Create(v)).ToArray());
+        manifest["history"] = JsonSerializer.SerializeToNode(run.History.Epochs, NetworkManifest.Json);
+        var tensors = NetworkManifest.CollectTensors(state.Encoder, state.Head);
+        foreach (var slot in state.Optimizer.Slots) tensors.Add(("optimizer." + slot.Name, [slot.Values.Length], slot.Values));
+        manifest["optimizerSlots"] = new JsonArray(state.Optimizer.Slots.Select(s => (JsonNode)JsonValue.Create(s.Name)!).ToArray());
+        if (run.Best is { Epoch: >= 0 } best)
         {
             manifest["bestEpoch"] = best.Epoch;
             foreach (var (name, shape, data) in best.Copies) tensors.Add(("best." + name, shape, data));
         }
-        manifest["bestLoss"] = double.IsFinite(stopping.BestLoss) ? stopping.BestLoss : null;
-        manifest["sinceBest"] = stopping.SinceBest;
-        tensors.Add(("rows", [Math.Max(1, activeRows.Length)], activeRows.Length == 0 ? [0f] : activeRows.Select(r => (float)r).ToArray()));
+        manifest["bestLoss"] = double.IsFinite(run.Stopping.BestLoss) ? run.Stopping.BestLoss : null;
+        manifest["sinceBest"] = run.Stopping.SinceBest;
+        tensors.Add(("rows", [run.ActiveRows.Length * 2 + 1], EncodeRows(run.ActiveRows)));
         ModelArchive.Save(_path, manifest, tensors);
     }
 
-    public bool TryRestore(ArcFaceTrainer.Options options, Dataset train, Encoder encoder, MarginHead head,
-        Optimizer optimizer, LearningRateSchedule schedule, TrainingHistory history, ref int[] activeRows,
-        WeightSnapshot? best, EarlyStoppingState stopping, out int epoch)
+    /// <summary>
+    /// Restores the last saved epoch into <paramref name="encoder"/>, <paramref name="head"/> and <paramref name="run"/>
+    /// (history, early-stopping state, best snapshot, active rows) and returns the saved epoch, its optimizer state and
+    /// schedule state; null when there is no checkpoint.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The checkpoint belongs to a run with other settings or data.</exception>
+    /// <exception cref="ModelFormatException">The file is not a readable checkpoint.</exception>
+    public Restored? TryRestore(TrainingSettings settings, Dataset train, Encoders.Encoder encoder, Heads.MarginHead head, RunState run)
     {
-        epoch = -1;
-        if (!File.Exists(_path)) return false;
+        if (!File.Exists(_path)) return null;
         var archive = ModelArchive.Load(_path);
         var m = archive.Manifest;
         if (m["kind"]?.GetValue<string>() != Kind)
             throw new ModelFormatException(_path, "it is not a training checkpoint.");
-        if (m["fingerprint"]?.GetValue<string>() != Fingerprint(options, train))
+        if (m["fingerprint"]?.GetValue<string>() != Fingerprint(settings, train))
             throw new InvalidOperationException($"The checkpoint {_path} belongs to a run with other options or data; use another checkpoint directory or delete it.");
-        epoch = m["epoch"]!.GetValue<int>();
+        int epoch = m["epoch"]!.GetValue<int>();
         NetworkManifest.RestoreTensors(_path, archive.Tensors, encoder, head);
         var slots = new List<OptimizerSlot>();
-        foreach (var slot in optimizer.GetState().Slots)
+        foreach (var node in m["optimizerSlots"]?.AsArray() ?? [])
         {
-            if (!archive.Tensors.TryGetValue("optimizer." + slot.Name, out var t) || t.Data.Length != slot.Values.Length)
-                throw new ModelFormatException(_path, $"optimizer state '{slot.Name}' is missing or has the wrong size.");
-            slots.Add(new OptimizerSlot(slot.Name, t.Data));
+            string name = node!.GetValue<string>();
+            if (!archive.Tensors.TryGetValue("optimizer." + name, out var t))
+                throw new ModelFormatException(_path, $"optimizer state '{name}' is missing.");
+            slots.Add(new OptimizerSlot(name, t.Data));
         }
-        optimizer.SetState(new OptimizerState(m["optimizerSteps"]!.GetValue<long>(), slots));
-        schedule.SetState(m["schedule"]!.AsArray().Select(v => v!.GetValue<double>()).ToArray());
-        foreach (var r in m["history"].Deserialize<List<EpochRecord>>(NetworkManifest.Json) ?? []) history.Add(r);
-        if (m["bestLoss"] is { } bestLoss) stopping.BestLoss = bestLoss.GetValue<double>();
-        stopping.SinceBest = m["sinceBest"]?.GetValue<int>() ?? 0;
-        if (best is not null && m["bestEpoch"] is { } bestEpoch)
+        var optimizer = new OptimizerState(m["optimizerSteps"]!.GetValue<long>(), slots);
+        var schedule = m["schedule"]!.AsArray().Select(v => v!.GetValue<double>()).ToArray();
+        foreach (var r in m["history"].Deserialize<List<EpochRecord>>(NetworkManifest.Json) ?? []) run.History.Add(r);
+        if (m["bestLoss"] is { } bestLoss) run.Stopping.BestLoss = bestLoss.GetValue<double>();
+        run.Stopping.SinceBest = m["sinceBest"]?.GetValue<int>() ?? 0;
+        if (run.Best is { } best && m["bestEpoch"] is { } bestEpoch)
         {
             foreach (var (name, _, data) in best.Copies)
             {
@@ -92,8 +95,35 @@ internal sealed class TrainingCheckpoint
             }
             best.Epoch = bestEpoch.GetValue<int>();
         }
-        if (archive.Tensors.TryGetValue("rows", out var rows))
-            activeRows = rows.Data.Select(v => (int)v).Where(r => r >= 0 && r < train.Count).ToArray();
-        return true;
+        if (archive.Tensors.TryGetValue("rows", out var saved)) run.ActiveRows = DecodeRows(_path, saved.Data, train.Count);
+        return new Restored(epoch, optimizer, schedule);
     }
+
+    /// <summary>Row indices as exact floats: a leading count, then [r / 2²⁴, r mod 2²⁴] per row.</summary>
+    private static float[] EncodeRows(int[] rows)
+    {
+        var data = new float[rows.Length * 2 + 1];
+        data[0] = rows.Length;
+        for (int i = 0; i < rows.Length; i++) { data[1 + 2 * i] = rows[i] >> 24; data[2 + 2 * i] = rows[i] & 0xFFFFFF; }
+        return data;
+    }
+
+    private static int[] DecodeRows(string path, float[] data, int count)
+    {
+        if (data.Length % 2 != 1 || data[0] != (data.Length - 1) / 2)
+            throw new ModelFormatException(path, "its list of training rows is damaged.");
+        var rows = new int[(data.Length - 1) / 2];
+        for (int i = 0; i < rows.Length; i++)
+        {
+            rows[i] = ((int)data[1 + 2 * i] << 24) | (int)data[2 + 2 * i];
+            if ((uint)rows[i] >= (uint)count) throw new ModelFormatException(path, $"its list of training rows names row {rows[i]} of {count}.");
+        }
+        return rows;
+    }
+
+    /// <summary>What <see cref="TryRestore"/> read besides the weights it restored in place.</summary>
+    internal sealed record Restored(int Epoch, OptimizerState Optimizer, double[] Schedule);
 }
+
+/// <summary>The run's state at the end of an epoch, as a checkpoint holds it.</summary>
+internal sealed record CheckpointState(int Epoch, Encoders.Encoder Encoder, Heads.MarginHead Head, OptimizerState Optimizer, double[] Schedule, RunState Run);

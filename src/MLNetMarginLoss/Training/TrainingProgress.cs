@@ -35,4 +35,10 @@ public sealed record TrainingProgress
 
     /// <summary>The finished epoch's record when <see cref="EpochCompleted"/> is true.</summary>
     public EpochRecord? Record { get; init; }
+
+    /// <summary>
+    /// Set only in the one report sent before training when a checkpoint was found and restored: the zero-based epoch
+    /// training resumes at (the epochs before it are in the checkpoint's history).
+    /// </summary>
+    public int? ResumedAtEpoch { get; init; }
 }

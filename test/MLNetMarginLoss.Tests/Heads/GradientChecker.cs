@@ -33,7 +33,7 @@ internal static class GradientChecker
     public static Result Check(MarginHead head, float[] x, int rows, int[] labels,
         Probe probe = Probe.TrainingFromSameState, Action<MarginHead>? beforeForward = null,
         double step = 1e-3, double rtol = 1e-2, double atol = 3e-3, Func<Tensor, Tensor>? corruptInputGradient = null,
-        bool tangentialInputGradientOnly = false)
+        bool tangentialInputGradientOnly = false, Func<MarginHead, int[]>? labelsOfLogits = null)
     {
         using var context = ComputeContext.Create(GemmProvider.Reference, 1);
         head.Context = context;
@@ -42,7 +42,8 @@ internal static class GradientChecker
 
         beforeForward?.Invoke(head);
         var logits = head.Forward(input, labels, training: true);
-        HeadMath.CrossEntropy(logits, labels, out var dLogits);
+        var targets = labelsOfLogits?.Invoke(head) ?? labels; // Partial FC: the labels as columns of the sampled logits
+        HeadMath.CrossEntropy(logits, targets, out var dLogits);
         var gradient = new Tensor(logits.Rows, logits.Shape);
         for (int i = 0; i < dLogits.Length; i++) gradient.Span[i] = (float)dLogits[i];
         var dx = head.Backward(gradient);
@@ -52,6 +53,8 @@ internal static class GradientChecker
         {
             ("x", input.Data, dx.Span.ToArray().Select(v => (double)v).ToArray()),
         };
+        if (head is CosineMarginHead)
+            blocks.Add(("weight", head.WeightValues(), head.WeightGradient().Select(v => (double)v).ToArray()));
         foreach (var p in head.Parameters)
             blocks.Add((p.Name, p.Value, p.Gradient.Select(v => (double)v).ToArray()));
 
@@ -68,7 +71,7 @@ internal static class GradientChecker
             {
                 z = head.Forward(input, labels, training: false);
             }
-            return HeadMath.CrossEntropy(z, labels, out _) + head.AuxiliaryLoss;
+            return HeadMath.CrossEntropy(z, labelsOfLogits?.Invoke(head) ?? labels, out _) + head.AuxiliaryLoss;
         }
 
         double worst = 0;

@@ -31,7 +31,7 @@ public sealed class HeadBehaviourTests
             head.Initialize(new SeededRandom(5));
             var cosHead = (CosineMarginHead)head;
             int k = cosHead.SubCenters;
-            var cos = ClassCosines(x.Data, N, cosHead.Weight.Value, C, E, k);
+            var cos = ClassCosines(x.Data, N, cosHead.WeightValues(), C, E, k);
             double s = cosHead.Scale;
             var before = head.Predict(x).Span.ToArray();
             var expected = new double[N, C];
@@ -56,8 +56,8 @@ public sealed class HeadBehaviourTests
     {
         var (x, labels) = Batch(2);
         var (other, _) = Batch(3, 9);
-        var a = new ArcFaceHead(E, C, new HeadOptions { Scale = 7, SubCenters = 2 });
-        var b = new ArcFaceHead(E, C, new HeadOptions { Scale = 7, SubCenters = 2 });
+        var a = TestHeads.ArcFace(E, C, new HeadOptions { Scale = 7, SubCenters = 2 });
+        var b = TestHeads.ArcFace(E, C, new HeadOptions { Scale = 7, SubCenters = 2 });
         var logits = a.Forward(x, labels, true).Clone();
         b.Forward(x, labels, true);
         b.Predict(other);
@@ -66,7 +66,7 @@ public sealed class HeadBehaviourTests
         var da = a.Backward(g.Gradient).Span.ToArray();
         var db = b.Backward(g.Gradient).Span.ToArray();
         CollectionAssert.AreEqual(da, db);
-        CollectionAssert.AreEqual(a.Weight.Gradient, b.Weight.Gradient);
+        CollectionAssert.AreEqual(a.WeightGradient(), b.WeightGradient());
     }
 
     [TestMethod]
@@ -91,7 +91,7 @@ public sealed class HeadBehaviourTests
     [TestMethod]
     public void AdaCosScaleMovesInTrainingOnlyAndIsSavedAsABuffer()
     {
-        var head = new AdaCosHead(E, C);
+        var head = TestHeads.AdaCos(E, C);
         double s0 = head.Scale;
         Assert.AreEqual(Math.Max(Math.Sqrt(2) * Math.Log(C - 1), HeadDefaults.MinimumDefaultScale), s0, 1e-6);
         var (x, labels) = Batch(6);
@@ -107,8 +107,8 @@ public sealed class HeadBehaviourTests
         Assert.AreEqual((float)s1, head.Buffers[0].Value[0]);
 
         // Restoring the buffer restores the scale, as loading a model does.
-        var loaded = (AdaCosHead)HeadFactory.Create(head.Kind, E, C, head.GetOptions());
-        head.Weight.Value.CopyTo(loaded.Weight.Value, 0);
+        var loaded = (CosineMarginHead)HeadFactory.Create(head.Kind, E, C, head.GetOptions());
+        head.WeightValues().CopyTo(loaded.WeightValues(), 0);
         head.Buffers[0].Value.CopyTo(loaded.Buffers[0].Value, 0);
         CollectionAssert.AreEqual(head.Predict(x).Span.ToArray(), loaded.Predict(x).Span.ToArray());
         loaded.Initialize(new SeededRandom(1));
@@ -119,7 +119,7 @@ public sealed class HeadBehaviourTests
     public void AdaCosKeepsItsScaleWhenTheUpdateWouldBeNonPositive()
     {
         // Two classes far apart: B_avg = e^{s·cos θ_other} < 1, so ln(B_avg) < 0 and the update is refused.
-        var head = new AdaCosHead(2, 2).WithWeights(Rows(Polar(0), Polar(Math.PI)));
+        var head = TestHeads.AdaCos(2, 2).WithWeights(Rows(Polar(0), Polar(Math.PI)));
         double s0 = head.Scale;
         head.Forward(Tensor.FromRows(Rows(Polar(0.1), Polar(Math.PI - 0.1)), 2), [0, 1], true);
         Assert.AreEqual(s0, head.Scale);
@@ -129,36 +129,36 @@ public sealed class HeadBehaviourTests
     [TestMethod]
     public void CurricularTFollowsTheMeanTargetCosineInTrainingOnly()
     {
-        var head = new CurricularFaceHead(E, C);
-        Assert.AreEqual(0, head.T);
+        var head = TestHeads.Curricular(E, C);
+        Assert.AreEqual(0, head.MarginAs<CurricularFaceMargin>().T);
         var (x, labels) = Batch(8);
         head.Forward(x, labels, false);
-        Assert.AreEqual(0, head.T, "evaluation passes leave t alone");
+        Assert.AreEqual(0, head.MarginAs<CurricularFaceMargin>().T, "evaluation passes leave t alone");
         double t = 0;
         for (int step = 0; step < 3; step++)
         {
-            var cos = ClassCosines(x.Data, N, head.Weight.Value, C, E);
+            var cos = ClassCosines(x.Data, N, head.WeightValues(), C, E);
             double mean = Enumerable.Range(0, N).Average(i => cos[i, labels[i]]);
             t = 0.01 * mean + 0.99 * t;
             head.Forward(x, labels, true);
-            Assert.AreEqual(t, head.T, 1e-6);
+            Assert.AreEqual(t, head.MarginAs<CurricularFaceMargin>().T, 1e-6);
         }
-        Assert.AreNotEqual(0, head.T);
+        Assert.AreNotEqual(0, head.MarginAs<CurricularFaceMargin>().T);
         head.Initialize(new SeededRandom(2));
-        Assert.AreEqual(0, head.T);
+        Assert.AreEqual(0, head.MarginAs<CurricularFaceMargin>().T);
     }
 
     [TestMethod]
     public void SphereFaceCountsTrainingIterationsInASavedBuffer()
     {
-        var head = new SphereFaceHead(E, C);
+        var head = TestHeads.SphereFace(E, C);
         var (x, labels) = Batch(9);
         for (int i = 0; i < 4; i++) head.Forward(x, labels, true);
-        Assert.AreEqual(1000 / (1 + 0.12 * 3), head.Lambda, 1e-9, "the fourth training pass used λ of iteration 3");
+        Assert.AreEqual(1000 / (1 + 0.12 * 3), head.MarginAs<SphereFaceMargin>().Lambda, 1e-9, "the fourth training pass used λ of iteration 3");
         head.Forward(x, labels, false);
         head.Predict(x);
-        Assert.AreEqual(4, head.Iteration);
-        Assert.AreEqual(1000 / (1 + 0.12 * 4), head.Lambda, 1e-9, "an evaluation pass uses λ of the current count");
+        Assert.AreEqual(4, head.MarginAs<SphereFaceMargin>().Iteration);
+        Assert.AreEqual(1000 / (1 + 0.12 * 4), head.MarginAs<SphereFaceMargin>().Lambda, 1e-9, "an evaluation pass uses λ of the current count");
         Assert.AreEqual("iteration", head.Buffers[0].Name);
     }
 
@@ -166,18 +166,18 @@ public sealed class HeadBehaviourTests
     public void SubCenterOutliersAreFartherThanTheThresholdFromTheDominantCentre()
     {
         // Class 0: centres at 0 and 3 rad (K = 2); class 1 centres at 1.5 and 4.5 rad.
-        var head = new SubCenterArcFaceHead(2, 2, new HeadOptions { SubCenters = 2 })
+        var head = TestHeads.SubCenter(2, 2, new HeadOptions { SubCenters = 2 })
             .WithWeights(Rows(Polar(0), Polar(3), Polar(1.5), Polar(4.5)));
         // Class 0 samples: four near centre 0 (dominant) and one at 2.9 rad (166° away) → outlier.
         // Class 1 samples: near 1.5 (dominant) and one at 0.1 rad (80° from 1.5) → outlier; one at 2.6 (63°) → kept.
         var x = Rows(Polar(0.1), Polar(-0.2), Polar(0.3), Polar(0.05), Polar(2.9), Polar(1.4), Polar(1.6), Polar(1.5, 2), Polar(0.1), Polar(2.6));
         int[] labels = [0, 0, 0, 0, 0, 1, 1, 1, 1, 1];
         var input = Tensor.FromRows(x, labels.Length);
-        CollectionAssert.AreEqual(new[] { 0, 0 }, head.FindDominantCenters(input, labels));
-        CollectionAssert.AreEqual(new[] { 4, 8 }, head.FindOutliers(input, labels));
-        var strict = new SubCenterArcFaceHead(2, 2, new HeadOptions { SubCenters = 2, DropThresholdDegrees = 30 })
-            .WithWeights(head.Weight.Value.ToArray());
-        CollectionAssert.AreEqual(new[] { 4, 8, 9 }, strict.FindOutliers(input, labels));
+        CollectionAssert.AreEqual(new[] { 0, 0 }, SubCenterOutliers.FindDominantCenters(head, input, labels));
+        CollectionAssert.AreEqual(new[] { 4, 8 }, SubCenterOutliers.FindOutliers(head, input, labels, head.MarginAs<ArcFaceMargin>().DropThresholdDegrees!.Value));
+        var strict = TestHeads.SubCenter(2, 2, new HeadOptions { SubCenters = 2, DropThresholdDegrees = 30 })
+            .WithWeights(head.WeightValues().ToArray());
+        CollectionAssert.AreEqual(new[] { 4, 8, 9 }, SubCenterOutliers.FindOutliers(strict, input, labels, strict.MarginAs<ArcFaceMargin>().DropThresholdDegrees!.Value));
     }
 
     [TestMethod]
@@ -186,7 +186,13 @@ public sealed class HeadBehaviourTests
         var (x, labels) = Batch(10);
         foreach (var name in HeadFactory.Names)
         {
-            var options = new HeadOptions { Scale = 9, Margin = name == "sphereface" ? 3 : 0.3, SubCenters = name == "subcenter" ? 2 : null };
+            var used = HeadOptionRules.UsedBy(HeadFactory.Parse(name));
+            var options = new HeadOptions
+            {
+                Scale = used.Contains(nameof(HeadOptions.Scale)) ? 9 : null,
+                Margin = used.Contains(nameof(HeadOptions.Margin)) ? (name == "sphereface" ? 3 : 0.3) : null,
+                SubCenters = name == "subcenter" ? 2 : null,
+            };
             var head = HeadFactory.Create(name, E, C, options);
             Assert.AreEqual(name, head.Kind);
             Assert.AreEqual(name, HeadFactory.Name(HeadFactory.Parse(name)));
@@ -200,6 +206,7 @@ public sealed class HeadBehaviourTests
                 CollectionAssert.AreEqual(head.Parameters[p].Dims, copy.Parameters[p].Dims, name);
                 head.Parameters[p].Value.CopyTo(copy.Parameters[p].Value, 0);
             }
+            if (head is CosineMarginHead) head.WeightValues().CopyTo(copy.WeightValues(), 0);
             for (int b = 0; b < head.Buffers.Count; b++) head.Buffers[b].Value.CopyTo(copy.Buffers[b].Value, 0);
             CollectionAssert.AreEqual(head.Predict(x).Span.ToArray(), copy.Predict(x).Span.ToArray(), name);
             var a = head.Forward(x, labels, false).Span.ToArray();
@@ -227,8 +234,8 @@ public sealed class HeadBehaviourTests
         Assert.AreEqual(HeadDefaults.MinimumDefaultScale, HeadDefaults.DefaultScale(2));
         Assert.AreEqual(HeadDefaults.MinimumDefaultScale, HeadDefaults.DefaultScale(10));
         Assert.AreEqual(Math.Sqrt(2) * Math.Log(99), HeadDefaults.DefaultScale(100), 1e-12);
-        Assert.AreEqual(Math.Sqrt(2) * Math.Log(999), new ArcFaceHead(4, 1000).Scale, 1e-12);
-        Assert.IsTrue(new CosFaceHead(4, 2).Scale > 0);
+        Assert.AreEqual(Math.Sqrt(2) * Math.Log(999), TestHeads.ArcFace(4, 1000).Scale, 1e-12);
+        Assert.IsTrue(TestHeads.CosFace(4, 2).Scale > 0);
     }
 
     [TestMethod]

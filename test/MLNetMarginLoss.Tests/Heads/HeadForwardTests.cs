@@ -55,21 +55,21 @@ public sealed class HeadForwardTests
     [TestMethod]
     public void NormSoftmaxIsScaledCosine()
     {
-        var head = new NormSoftmaxHead(E, C, new HeadOptions { Scale = S }).WithWeights(W);
+        var head = TestHeads.NormSoftmax(E, C, new HeadOptions { Scale = S }).WithWeights(W);
         AssertLogits(Expected((_, c) => c), head.Forward(Input, Labels, true));
     }
 
     [TestMethod]
     public void CosFaceSubtractsTheMarginFromTheTargetCosine()
     {
-        var head = new CosFaceHead(E, C, new HeadOptions { Scale = S, Margin = 0.35 }).WithWeights(W);
+        var head = TestHeads.CosFace(E, C, new HeadOptions { Scale = S, Margin = 0.35 }).WithWeights(W);
         AssertLogits(Expected((_, c) => c - 0.35), head.Forward(Input, Labels, true));
     }
 
     [TestMethod]
     public void ArcFaceAddsTheAngleAndFallsBackBeyondPi()
     {
-        var head = new ArcFaceHead(E, C, new HeadOptions { Scale = S, Margin = 0.5 }).WithWeights(W);
+        var head = TestHeads.ArcFace(E, C, new HeadOptions { Scale = S, Margin = 0.5 }).WithWeights(W);
         var z = head.Forward(Input, Labels, true);
         AssertLogits(Expected((_, c) => ArcTarget(c, 0.5)), z);
         // Row 1 (θ = 2.9): cos θ − m·sin m, not cos(θ + m).
@@ -80,14 +80,14 @@ public sealed class HeadForwardTests
     [TestMethod]
     public void ArcFaceEasyMarginLeavesNegativeCosinesAlone()
     {
-        var head = new ArcFaceHead(E, C, new HeadOptions { Scale = S, Margin = 0.5, EasyMargin = true }).WithWeights(W);
+        var head = TestHeads.ArcFace(E, C, new HeadOptions { Scale = S, Margin = 0.5, EasyMargin = true }).WithWeights(W);
         AssertLogits(Expected((_, c) => c > 0 ? Math.Cos(Math.Acos(c) + 0.5) : c), head.Forward(Input, Labels, true));
     }
 
     [TestMethod]
     public void ArcFaceStraightThroughHasTheSameLogits()
     {
-        var head = new ArcFaceHead(E, C, new HeadOptions { Scale = S, Margin = 0.5, StraightThrough = true }).WithWeights(W);
+        var head = TestHeads.ArcFace(E, C, new HeadOptions { Scale = S, Margin = 0.5, StraightThrough = true }).WithWeights(W);
         AssertLogits(Expected((_, c) => ArcTarget(c, 0.5)), head.Forward(Input, Labels, true));
     }
 
@@ -96,7 +96,7 @@ public sealed class HeadForwardTests
     {
         foreach (int m in new[] { 1, 2, 3, 4 })
         {
-            var head = new SphereFaceHead(E, C, new HeadOptions { Scale = S, Margin = m }).WithWeights(W);
+            var head = TestHeads.SphereFace(E, C, new HeadOptions { Scale = S, Margin = m }).WithWeights(W);
             double Psi(double c)
             {
                 double theta = Math.Acos(c);
@@ -108,22 +108,22 @@ public sealed class HeadForwardTests
                 double lambda = Math.Max(5, 1000 / (1 + 0.12 * iteration));
                 var z = head.Forward(Input, Labels, true);
                 AssertLogits(Expected((_, c) => (lambda * c + Psi(c)) / (1 + lambda)), z, what: $"m={m} iteration {iteration}");
-                Assert.AreEqual(lambda, head.Lambda, 1e-9);
+                Assert.AreEqual(lambda, head.MarginAs<SphereFaceMargin>().Lambda, 1e-9);
             }
-            Assert.AreEqual(3, head.Iteration);
+            Assert.AreEqual(3, head.MarginAs<SphereFaceMargin>().Iteration);
         }
     }
 
     [TestMethod]
     public void SphereFaceLambdaReachesItsFloor()
     {
-        var head = new SphereFaceHead(E, C, new HeadOptions { Scale = S });
+        var head = TestHeads.SphereFace(E, C, new HeadOptions { Scale = S });
         head.Buffers[0].Value[0] = 100_000;
-        Assert.AreEqual(5, head.LambdaAt(head.Iteration), 1e-12);
-        Assert.AreEqual(1000 / (1 + 0.12 * 10), head.LambdaAt(10), 1e-9);
+        Assert.AreEqual(5, head.MarginAs<SphereFaceMargin>().LambdaAt(head.MarginAs<SphereFaceMargin>().Iteration), 1e-12);
+        Assert.AreEqual(1000 / (1 + 0.12 * 10), head.MarginAs<SphereFaceMargin>().LambdaAt(10), 1e-9);
         head.WithWeights(W).Forward(Input, Labels, false);
-        Assert.AreEqual(5, head.Lambda, 1e-12);
-        Assert.AreEqual(100_000, head.Iteration, "a non-training forward pass must not count an iteration");
+        Assert.AreEqual(5, head.MarginAs<SphereFaceMargin>().Lambda, 1e-12);
+        Assert.AreEqual(100_000, head.MarginAs<SphereFaceMargin>().Iteration, "a non-training forward pass must not count an iteration");
     }
 
     [TestMethod]
@@ -135,7 +135,7 @@ public sealed class HeadForwardTests
             for (int q = 1; q < 4000; q++)
             {
                 double theta = Math.PI * q / 4000;
-                double psi = SphereFaceHead.Psi(m, Math.Cos(theta), out _);
+                double psi = SphereFaceMargin.Psi(m, Math.Cos(theta), out _);
                 Assert.IsTrue(psi < previous + 1e-9, $"ψ must decrease (m={m}, θ={theta})");
                 Assert.IsTrue(previous == double.PositiveInfinity || previous - psi < 0.02 * m, $"ψ must be continuous (m={m}, θ={theta})");
                 previous = psi;
@@ -148,7 +148,7 @@ public sealed class HeadForwardTests
     {
         foreach (var (m1, m2, m3) in new[] { (1.0, 0.3, 0.2), (1.35, 0.0, 0.0), (1.2, 0.25, 0.1), (2.0, 0.4, 0.3), (1.0, 0.0, 0.35) })
         {
-            var head = new CombinedMarginHead(E, C, new HeadOptions { Scale = S, M1 = m1, M2 = m2, M3 = m3 }).WithWeights(W);
+            var head = TestHeads.Combined(E, C, new HeadOptions { Scale = S, M1 = m1, M2 = m2, M3 = m3 }).WithWeights(W);
             double thetaStar = (Math.PI - m2) / m1;
             double Target(double c)
             {
@@ -162,9 +162,9 @@ public sealed class HeadForwardTests
     [TestMethod]
     public void CombinedFallbackIsContinuousAndDecreasing()
     {
-        var head = new CombinedMarginHead(E, 2, new HeadOptions { Scale = 1, M1 = 1.5, M2 = 0.4, M3 = 0.2 });
+        var head = TestHeads.Combined(E, 2, new HeadOptions { Scale = 1, M1 = 1.5, M2 = 0.4, M3 = 0.2 });
         // Class 0 centre on the x axis; sweep θ over (0, π) with the target class 0.
-        head.Weight.Value[0] = 1; head.Weight.Value[1] = 0; head.Weight.Value[2] = 0; head.Weight.Value[3] = 1;
+        head.WeightValues()[0] = 1; head.WeightValues()[1] = 0; head.WeightValues()[2] = 0; head.WeightValues()[3] = 1;
         double previous = double.PositiveInfinity;
         for (int q = 1; q < 2000; q++)
         {
@@ -180,7 +180,7 @@ public sealed class HeadForwardTests
     [TestMethod]
     public void AdaCosUpdatesItsScaleFromTheBatchBeforeScaling()
     {
-        var head = new AdaCosHead(E, C).WithWeights(W);
+        var head = TestHeads.AdaCos(E, C).WithWeights(W);
         double s0 = Math.Max(Math.Sqrt(2) * Math.Log(C - 1), 4);
         Assert.AreEqual(s0, head.Scale, 1e-6);
         var cos = ClassCosines(X, N, W, C, E);
@@ -203,7 +203,7 @@ public sealed class HeadForwardTests
     public void SubCenterTakesTheBestCentreOfEachClass()
     {
         var w = Rows(Polar(0, 1), Polar(1.0, 2), Polar(2.0, 1), Polar(3.1, 0.5), Polar(4.0, 1), Polar(5.2, 1));
-        var head = new SubCenterArcFaceHead(E, C, new HeadOptions { Scale = S, Margin = 0.5, SubCenters = 2 }).WithWeights(w);
+        var head = TestHeads.SubCenter(E, C, new HeadOptions { Scale = S, Margin = 0.5, SubCenters = 2 }).WithWeights(w);
         var cos = ClassCosines(X, N, w, C, E, k: 2);
         var z = new double[N, C];
         for (int i = 0; i < N; i++)
@@ -215,7 +215,7 @@ public sealed class HeadForwardTests
     [TestMethod]
     public void CurricularFaceReweightsHardNegativesWithTheUpdatedT()
     {
-        var head = new CurricularFaceHead(E, C, new HeadOptions { Scale = S, Margin = 0.5 }).WithWeights(W);
+        var head = TestHeads.Curricular(E, C, new HeadOptions { Scale = S, Margin = 0.5 }).WithWeights(W);
         head.Buffers[0].Value[0] = 0.2f;
         var cos = ClassCosines(X, N, W, C, E);
         double meanTarget = Enumerable.Range(0, N).Average(i => cos[i, Labels[i]]);
@@ -229,7 +229,7 @@ public sealed class HeadForwardTests
             return c * (t + c);
         });
         var z = head.Forward(Input, Labels, true);
-        Assert.AreEqual(t, head.T, 1e-6);
+        Assert.AreEqual(t, head.MarginAs<CurricularFaceMargin>().T, 1e-6);
         Assert.IsTrue(hard > 0, "the fixture must contain a hard negative");
         AssertLogits(expected, z);
     }
@@ -238,7 +238,7 @@ public sealed class HeadForwardTests
     public void MagFaceMarginFollowsTheFeatureNormAndReportsTheRegulariser()
     {
         var options = new HeadOptions { Scale = S, LowerNorm = 0.8, UpperNorm = 1.8, LowerMargin = 0.3, UpperMargin = 0.7, RegularizerWeight = 3 };
-        var head = new MagFaceHead(E, C, options).WithWeights(W);
+        var head = TestHeads.MagFace(E, C, options).WithWeights(W);
         double Margin(double norm) => 0.3 + 0.4 * (Math.Clamp(norm, 0.8, 1.8) - 0.8) / 1.0;
         var z = head.Forward(Input, Labels, true);
         AssertLogits(Expected((i, c) => ArcTarget(c, Margin(Norm(X, i, E)))), z);
@@ -249,14 +249,14 @@ public sealed class HeadForwardTests
         });
         Assert.AreEqual(3 * g, head.AuxiliaryLoss, 1e-5);
         // Norms 1.5 and 2.0 get different margins (2.0 is clamped to u_a).
-        Assert.AreEqual(0.3 + 0.4 * 0.7, head.MarginFor(1.5), 1e-12);
-        Assert.AreEqual(0.7, head.MarginFor(2.0), 1e-12);
+        Assert.AreEqual(0.3 + 0.4 * 0.7, head.MarginAs<MagFaceMargin>().MarginFor(1.5), 1e-12);
+        Assert.AreEqual(0.7, head.MarginAs<MagFaceMargin>().MarginFor(2.0), 1e-12);
     }
 
     [TestMethod]
     public void AdaFaceMarginFollowsTheNormalisedFeatureNorm()
     {
-        var head = new AdaFaceHead(E, C, new HeadOptions { Scale = S, Margin = 0.4, NormConcentration = 0.333, Momentum = 0.5 }).WithWeights(W);
+        var head = TestHeads.AdaFace(E, C, new HeadOptions { Scale = S, Margin = 0.4, NormConcentration = 0.333, Momentum = 0.5 }).WithWeights(W);
         var norms = Enumerable.Range(0, N).Select(i => Norm(X, i, E)).ToArray();
         double mean = norms.Average();
         double std = Math.Sqrt(norms.Sum(v => (v - mean) * (v - mean)) / (N - 1));
@@ -268,35 +268,35 @@ public sealed class HeadForwardTests
             return Math.Cos(theta) - (0.4 + 0.4 * z);
         }
         var logits = head.Forward(Input, Labels, true);
-        Assert.AreEqual(mu, head.BatchMean, 1e-4);
-        Assert.AreEqual(sigma, head.BatchStd, 1e-4);
+        Assert.AreEqual(mu, head.MarginAs<AdaFaceMargin>().BatchMean, 1e-4);
+        Assert.AreEqual(sigma, head.MarginAs<AdaFaceMargin>().BatchStd, 1e-4);
         AssertLogits(Expected(Target), logits);
         // Evaluation passes leave the statistics alone.
         head.Forward(Input, Labels, false);
-        Assert.AreEqual(mu, head.BatchMean, 1e-4);
+        Assert.AreEqual(mu, head.MarginAs<AdaFaceMargin>().BatchMean, 1e-4);
     }
 
     [TestMethod]
     public void ElasticFaceDrawsPerSampleMarginsInTrainingAndUsesTheMeanOtherwise()
     {
-        var head = new ElasticFaceHead(E, C, new HeadOptions { Scale = S, Margin = 0.5, MarginStd = 0.05 }).WithWeights(W);
+        var head = TestHeads.ElasticFace(E, C, new HeadOptions { Scale = S, Margin = 0.5, MarginStd = 0.05 }).WithWeights(W);
         AssertLogits(Expected((_, c) => ArcTarget(c, 0.5)), head.Forward(Input, Labels, false), what: "eval");
         var z = head.Forward(Input, Labels, true);
-        var margins = head.LastMargins.ToArray();
+        var margins = head.MarginAs<ElasticFaceMargin>().LastMargins.ToArray();
         Assert.IsTrue(margins.Distinct().Count() == N, "each sample draws its own margin");
         AssertLogits(Expected((i, c) => ArcTarget(c, margins[i])), z, what: "train");
 
-        var cosHead = new ElasticFaceHead(E, C, new HeadOptions { Scale = S, Margin = 0.35, ElasticCosine = true }).WithWeights(W);
+        var cosHead = TestHeads.ElasticFace(E, C, new HeadOptions { Scale = S, Margin = 0.35, ElasticCosine = true }).WithWeights(W);
         var zc = cosHead.Forward(Input, Labels, true);
-        var mc = cosHead.LastMargins.ToArray();
+        var mc = cosHead.MarginAs<ElasticFaceMargin>().LastMargins.ToArray();
         AssertLogits(Expected((i, c) => c - mc[i]), zc, what: "cos");
     }
 
     [TestMethod]
     public void ElasticFaceMarginsAreSeededAndHaveTheRequestedSpread()
     {
-        var a = new ElasticFaceHead(E, C, new HeadOptions { Margin = 0.5, MarginStd = 0.05 });
-        var b = new ElasticFaceHead(E, C, new HeadOptions { Margin = 0.5, MarginStd = 0.05 });
+        var a = TestHeads.ElasticFace(E, C, new HeadOptions { Margin = 0.5, MarginStd = 0.05 });
+        var b = TestHeads.ElasticFace(E, C, new HeadOptions { Margin = 0.5, MarginStd = 0.05 });
         a.Initialize(new SeededRandom(3));
         b.Initialize(new SeededRandom(3));
         var samples = new List<double>();
@@ -305,8 +305,8 @@ public sealed class HeadForwardTests
         var labels = Enumerable.Range(0, n).Select(i => i % C).ToArray();
         a.Forward(x, labels, true);
         b.Forward(x, labels, true);
-        CollectionAssert.AreEqual(a.LastMargins.ToArray(), b.LastMargins.ToArray());
-        samples.AddRange(a.LastMargins.ToArray());
+        CollectionAssert.AreEqual(a.MarginAs<ElasticFaceMargin>().LastMargins.ToArray(), b.MarginAs<ElasticFaceMargin>().LastMargins.ToArray());
+        samples.AddRange(a.MarginAs<ElasticFaceMargin>().LastMargins.ToArray());
         double mean = samples.Average(), std = Math.Sqrt(samples.Sum(v => (v - mean) * (v - mean)) / (n - 1));
         Assert.AreEqual(0.5, mean, 0.01);
         Assert.AreEqual(0.05, std, 0.01);

@@ -73,48 +73,48 @@ public sealed class HeadGradientTests
     public void Softmax() => CheckAll((e, c) => new SoftmaxHead(e, c));
 
     [TestMethod]
-    public void NormSoftmax() => CheckAll((e, c) => new NormSoftmaxHead(e, c, Options()));
+    public void NormSoftmax() => CheckAll((e, c) => TestHeads.NormSoftmax(e, c, Options()));
 
     [TestMethod]
-    public void CosFace() => CheckAll((e, c) => new CosFaceHead(e, c, Options(0.35)));
+    public void CosFace() => CheckAll((e, c) => TestHeads.CosFace(e, c, Options(0.35)));
 
     [TestMethod]
-    public void ArcFace() => CheckAll((e, c) => new ArcFaceHead(e, c, Options(0.5)));
+    public void ArcFace() => CheckAll((e, c) => TestHeads.ArcFace(e, c, Options(0.5)));
 
     [TestMethod]
-    public void ArcFaceEasyMargin() => CheckAll((e, c) => new ArcFaceHead(e, c, new HeadOptions { Scale = 6, Margin = 0.5, EasyMargin = true }));
+    public void ArcFaceEasyMargin() => CheckAll((e, c) => TestHeads.ArcFace(e, c, new HeadOptions { Scale = 6, Margin = 0.5, EasyMargin = true }));
 
     [TestMethod]
-    public void ArcFaceWithSubCentresOnEveryCosineHeadBase() => CheckAll((e, c) => new ArcFaceHead(e, c, new HeadOptions { Scale = 6, SubCenters = 2 }), k: 2);
+    public void ArcFaceWithSubCentresOnEveryCosineHeadBase() => CheckAll((e, c) => TestHeads.ArcFace(e, c, new HeadOptions { Scale = 6, SubCenters = 2 }), k: 2);
 
     [TestMethod]
     public void SphereFaceEarlyAndLate()
     {
-        CheckAll((e, c) => new SphereFaceHead(e, c, Options(4)));
-        CheckAll((e, c) => new SphereFaceHead(e, c, new HeadOptions { Scale = 6, Margin = 3, LambdaBase = 1e-6, LambdaMin = 0 }));
-        CheckAll((e, c) => new SphereFaceHead(e, c, new HeadOptions { Scale = 6, Margin = 4, LambdaBase = 2, LambdaMin = 0.5 }));
+        CheckAll((e, c) => TestHeads.SphereFace(e, c, Options(4)));
+        CheckAll((e, c) => TestHeads.SphereFace(e, c, new HeadOptions { Scale = 6, Margin = 3, LambdaBase = 1e-6, LambdaMin = 0 }));
+        CheckAll((e, c) => TestHeads.SphereFace(e, c, new HeadOptions { Scale = 6, Margin = 4, LambdaBase = 2, LambdaMin = 0.5 }));
     }
 
     [TestMethod]
     public void CombinedMargin()
     {
-        CheckAll((e, c) => new CombinedMarginHead(e, c, new HeadOptions { Scale = 6 }));
-        CheckAll((e, c) => new CombinedMarginHead(e, c, new HeadOptions { Scale = 6, M1 = 1.3, M2 = 0.3, M3 = 0.15 }));
-        CheckAll((e, c) => new CombinedMarginHead(e, c, new HeadOptions { Scale = 6, M1 = 2, M2 = 0, M3 = 0 }));
+        CheckAll((e, c) => TestHeads.Combined(e, c, new HeadOptions { Scale = 6 }));
+        CheckAll((e, c) => TestHeads.Combined(e, c, new HeadOptions { Scale = 6, M1 = 1.3, M2 = 0.3, M3 = 0.15 }));
+        CheckAll((e, c) => TestHeads.Combined(e, c, new HeadOptions { Scale = 6, M1 = 2, M2 = 0, M3 = 0 }));
     }
 
     [TestMethod]
-    public void AdaCosWithTheScaleHeldConstant() => CheckAll((e, c) => new AdaCosHead(e, c), probe: Probe.InferenceOnUpdatedState);
+    public void AdaCosWithTheScaleHeldConstant() => CheckAll((e, c) => TestHeads.AdaCos(e, c), probe: Probe.InferenceOnUpdatedState);
 
     [TestMethod]
-    public void SubCenterArcFace() => CheckAll((e, c) => new SubCenterArcFaceHead(e, c, new HeadOptions { Scale = 6 }), k: 3);
+    public void SubCenterArcFace() => CheckAll((e, c) => TestHeads.SubCenter(e, c, new HeadOptions { Scale = 6 }), k: 3);
 
     [TestMethod]
     public void CurricularFaceWithTHeldConstant()
     {
         CheckAll((e, c) =>
         {
-            var h = new CurricularFaceHead(e, c, Options(0.5));
+            var h = TestHeads.Curricular(e, c, Options(0.5));
             h.Buffers[0].Value[0] = 0.3f;
             return h;
         }, probe: Probe.InferenceOnUpdatedState);
@@ -124,7 +124,7 @@ public sealed class HeadGradientTests
     public void MagFaceThroughTheMarginAndTheRegulariser()
     {
         var options = new HeadOptions { Scale = 6, LowerNorm = 0.5, UpperNorm = 2.5, LowerMargin = 0.3, UpperMargin = 0.7, RegularizerWeight = 2 };
-        CheckAll((e, c) => new MagFaceHead(e, c, options), xScale: 1.3);
+        CheckAll((e, c) => TestHeads.MagFace(e, c, options), xScale: 1.3);
     }
 
     [TestMethod]
@@ -132,7 +132,7 @@ public sealed class HeadGradientTests
     {
         CheckAll((e, c) =>
         {
-            var h = new AdaFaceHead(e, c, new HeadOptions { Scale = 6, Momentum = 0.5 });
+            var h = TestHeads.AdaFace(e, c, new HeadOptions { Scale = 6, Momentum = 0.5 });
             h.Buffers[0].Value[0] = 1.2f;   // μ, σ near these features' norms so that the margins vary
             h.Buffers[1].Value[0] = 0.4f;
             return h;
@@ -142,10 +142,10 @@ public sealed class HeadGradientTests
     [TestMethod]
     public void ElasticFaceWithTheSampledMarginsReplayed()
     {
-        CheckAll((e, c) => new ElasticFaceHead(e, c, new HeadOptions { Scale = 6, MarginStd = 0.1 }),
-            beforeForward: h => ((ElasticFaceHead)h).ReseedMargins(11));
-        CheckAll((e, c) => new ElasticFaceHead(e, c, new HeadOptions { Scale = 6, ElasticCosine = true }),
-            beforeForward: h => ((ElasticFaceHead)h).ReseedMargins(12));
+        CheckAll((e, c) => TestHeads.ElasticFace(e, c, new HeadOptions { Scale = 6, MarginStd = 0.1 }),
+            beforeForward: h => h.MarginAs<ElasticFaceMargin>().ReseedMargins(11));
+        CheckAll((e, c) => TestHeads.ElasticFace(e, c, new HeadOptions { Scale = 6, ElasticCosine = true }),
+            beforeForward: h => h.MarginAs<ElasticFaceMargin>().ReseedMargins(12));
     }
 
     [TestMethod]
@@ -155,7 +155,7 @@ public sealed class HeadGradientTests
         // finite differences agree (the clamp holds for perturbations of size h).
         var w = Rows(Polar(0.7, 1.3), Polar(2.5, 1), Polar(4.4, 0.6));
         var x = Rows(Polar(0.7, 2.0), Polar(3.0, 1.0));
-        var head = new ArcFaceHead(2, 3, new HeadOptions { Scale = 6 }).WithWeights(w);
+        var head = TestHeads.ArcFace(2, 3, new HeadOptions { Scale = 6 }).WithWeights(w);
         var result = Check(head, x, 2, [0, 1]);
         Assert.IsTrue(result.Passed, result.ToString());
         // Row 0's gradient comes only from the non-target classes, so it is orthogonal to x̂... and non-zero.
@@ -171,7 +171,7 @@ public sealed class HeadGradientTests
         var w = Rows(Polar(0.7, 1.3), Polar(2.5, 1), Polar(4.4, 0.6));
         var x = Polar(0.7 + 5e-4, 2.0);
         const double s = 6;
-        var head = new ArcFaceHead(2, 3, new HeadOptions { Scale = s, Margin = 0.5 }).WithWeights(w);
+        var head = TestHeads.ArcFace(2, 3, new HeadOptions { Scale = s, Margin = 0.5 }).WithWeights(w);
         var logits = head.Forward(Tensor.FromRows(x, 1), [0], true);
         Assert.AreEqual(s * ArcTarget(1 - 1e-6, 0.5), logits.Row(0)[0], 1e-4);
         CrossEntropy(logits, [0], out var g);
@@ -185,8 +185,8 @@ public sealed class HeadGradientTests
             for (int p = 0; p < 2; p++) expected[p] += s * g[j] * (w[j * 2 + p] / nw - c * x[p] / nx) / nx;
         }
         for (int p = 0; p < 2; p++) Assert.AreEqual(expected[p], dx[p], 1e-4 * (1 + Math.Abs(expected[p])), $"dx[{p}]");
-        Assert.AreEqual(0f, head.Weight.Gradient[0]);
-        Assert.AreEqual(0f, head.Weight.Gradient[1]);
+        Assert.AreEqual(0f, head.WeightGradient()[0]);
+        Assert.AreEqual(0f, head.WeightGradient()[1]);
     }
 
     [TestMethod]
@@ -196,12 +196,12 @@ public sealed class HeadGradientTests
         var w = Rows(Polar(0.2, 1), Polar(0.2, 1), Polar(2.9, 1), Polar(4.5, 1));
         var x = Rows(Polar(0.9, 1.4), Polar(2.0, 0.8));
         int[] labels = [0, 1];
-        var head = new SubCenterArcFaceHead(2, 2, new HeadOptions { Scale = 6, SubCenters = 2 }).WithWeights(w);
+        var head = TestHeads.SubCenter(2, 2, new HeadOptions { Scale = 6, SubCenters = 2 }).WithWeights(w);
         var input = Tensor.FromRows(x, 2);
         var logits = head.Forward(input, labels, true);
         CrossEntropy(logits, labels, out var g);
         var dx = head.Backward(Tensor.FromRows(g.Select(v => (float)v).ToArray(), 2)).Span.ToArray();
-        var dw = head.Weight.Gradient.ToArray();
+        var dw = head.WeightGradient().ToArray();
         Assert.IsTrue(Math.Abs(dw[0]) + Math.Abs(dw[1]) > 1e-4, "the first tied centre receives the gradient");
         Assert.AreEqual(0f, dw[2]);
         Assert.AreEqual(0f, dw[3]);
@@ -209,14 +209,14 @@ public sealed class HeadGradientTests
         Assert.AreEqual(0f, dw[7]);
 
         // The same gradient as a one-centre head with that centre.
-        var single = new ArcFaceHead(2, 2, new HeadOptions { Scale = 6 }).WithWeights(Rows(Polar(0.2, 1), Polar(2.9, 1)));
+        var single = TestHeads.ArcFace(2, 2, new HeadOptions { Scale = 6 }).WithWeights(Rows(Polar(0.2, 1), Polar(2.9, 1)));
         var logits1 = single.Forward(input, labels, true);
         AssertLogits(To2D(logits), logits1);
         CrossEntropy(logits1, labels, out var g1);
         var dx1 = single.Backward(Tensor.FromRows(g1.Select(v => (float)v).ToArray(), 2)).Span.ToArray();
         for (int i = 0; i < dx.Length; i++) Assert.AreEqual(dx1[i], dx[i], 1e-5);
-        for (int i = 0; i < 2; i++) Assert.AreEqual(single.Weight.Gradient[i], dw[i], 1e-5);
-        for (int i = 0; i < 2; i++) Assert.AreEqual(single.Weight.Gradient[2 + i], dw[4 + i], 1e-5);
+        for (int i = 0; i < 2; i++) Assert.AreEqual(single.WeightGradient()[i], dw[i], 1e-5);
+        for (int i = 0; i < 2; i++) Assert.AreEqual(single.WeightGradient()[2 + i], dw[4 + i], 1e-5);
     }
 
     private static double[,] To2D(Tensor t)

@@ -66,12 +66,12 @@ internal static class HeadMath
         return total / n;
     }
 
-    /// <summary>Sets the head's first parameter (the class centres) to <paramref name="weights"/>.</summary>
+    /// <summary>Sets the head's class centres (the softmax head's weight) to <paramref name="weights"/>.</summary>
     public static T WithWeights<T>(this T head, float[] weights) where T : MarginHead
     {
-        var p = head.Parameters[0];
-        if (p.Length != weights.Length) throw new ArgumentException($"{p} needs {p.Length} values, got {weights.Length}.");
-        weights.CopyTo(p.Value, 0);
+        var target = head is CosineMarginHead cosine ? cosine.Centers.Weight.Page(0) : head.Parameters[0].Value;
+        if (target.Length != weights.Length) throw new ArgumentException($"The head's weight needs {target.Length} values, got {weights.Length}.");
+        weights.CopyTo(target, 0);
         return head;
     }
 

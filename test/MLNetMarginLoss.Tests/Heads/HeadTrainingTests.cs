@@ -18,7 +18,7 @@ public sealed class HeadTrainingTests
         {
             var random = new SeededRandom(17);
             var x = Tensor.FromRows(Enumerable.Range(0, n * e).Select(_ => random.Uniform(-1, 1)).ToArray(), n);
-            var head = HeadFactory.Create(name, e, c, new HeadOptions { Scale = 8, SubCenters = name == "subcenter" ? 2 : null });
+            var head = HeadFactory.Create(name, e, c, name == "softmax" ? null : new HeadOptions { Scale = 8, SubCenters = name == "subcenter" ? 2 : null });
             head.Initialize(random.Fork());
             double first = 0, last = 0;
             for (int step = 0; step < steps; step++)
@@ -30,6 +30,12 @@ public sealed class HeadTrainingTests
                 var dx = head.Backward(loss.Gradient);
                 foreach (var p in head.Parameters)
                     for (int q = 0; q < p.Length; q++) p.Value[q] -= 0.5f * p.Gradient[q];
+                if (head is CosineMarginHead)
+                {
+                    var w = head.WeightValues();
+                    var g = head.WeightGradient();
+                    for (int q = 0; q < w.Length; q++) w[q] -= 0.5f * g[q];
+                }
                 for (int q = 0; q < x.Length; q++) x.Span[q] -= 0.5f * n * dx.Span[q];
             }
             var scores = head.Predict(x);

@@ -27,35 +27,35 @@ public sealed class HeadValidationTests
     [TestMethod]
     public void MarginsOutOfRangeAreRejected()
     {
-        Throws<ArgumentOutOfRangeException>(() => new ArcFaceHead(4, 3, new HeadOptions { Margin = 1.6 }), "arcface", "margin", "[0, π/2)", "got 1.6");
-        Throws<ArgumentOutOfRangeException>(() => new ArcFaceHead(4, 3, new HeadOptions { Margin = -0.1 }), "arcface", "margin");
-        Throws<ArgumentOutOfRangeException>(() => new SubCenterArcFaceHead(4, 3, new HeadOptions { Margin = 2 }), "subcenter", "margin");
-        Throws<ArgumentOutOfRangeException>(() => new CurricularFaceHead(4, 3, new HeadOptions { Margin = 2 }), "curricular", "margin");
-        Throws<ArgumentOutOfRangeException>(() => new CosFaceHead(4, 3, new HeadOptions { Margin = 1 }), "cosface", "margin", "[0, 1)");
-        Throws<ArgumentOutOfRangeException>(() => new CombinedMarginHead(4, 3, new HeadOptions { M1 = 0.5 }), "combined", "m1", "[1, 10]");
-        Throws<ArgumentOutOfRangeException>(() => new CombinedMarginHead(4, 3, new HeadOptions { M2 = 1.6 }), "combined", "m2");
-        Throws<ArgumentOutOfRangeException>(() => new CombinedMarginHead(4, 3, new HeadOptions { M3 = -0.1 }), "combined", "m3");
-        Throws<ArgumentOutOfRangeException>(() => new MagFaceHead(4, 3, new HeadOptions { LowerNorm = 10, UpperNorm = 5 }), "magface", "upper norm");
-        Throws<ArgumentOutOfRangeException>(() => new MagFaceHead(4, 3, new HeadOptions { LowerMargin = 0.6, UpperMargin = 0.5 }), "magface", "upper margin");
-        Throws<ArgumentOutOfRangeException>(() => new AdaFaceHead(4, 3, new HeadOptions { NormConcentration = 0 }), "adaface", "concentration");
-        Throws<ArgumentOutOfRangeException>(() => new AdaFaceHead(4, 3, new HeadOptions { Momentum = 1.5 }), "adaface", "momentum");
-        Throws<ArgumentOutOfRangeException>(() => new ElasticFaceHead(4, 3, new HeadOptions { MarginStd = -1 }), "elasticface", "σ");
-        Throws<ArgumentOutOfRangeException>(() => new SubCenterArcFaceHead(4, 3, new HeadOptions { DropThresholdDegrees = 0 }), "drop threshold");
+        Throws<ArgumentOutOfRangeException>(() => TestHeads.ArcFace(4, 3, new HeadOptions { Margin = 1.6 }), "arcface", "margin", "[0, π/2)", "got 1.6");
+        Throws<ArgumentOutOfRangeException>(() => TestHeads.ArcFace(4, 3, new HeadOptions { Margin = -0.1 }), "arcface", "margin");
+        Throws<ArgumentOutOfRangeException>(() => TestHeads.SubCenter(4, 3, new HeadOptions { Margin = 2 }), "subcenter", "margin");
+        Throws<ArgumentOutOfRangeException>(() => TestHeads.Curricular(4, 3, new HeadOptions { Margin = 2 }), "curricular", "margin");
+        Throws<ArgumentOutOfRangeException>(() => TestHeads.CosFace(4, 3, new HeadOptions { Margin = 1 }), "cosface", "margin", "[0, 1)");
+        Throws<ArgumentOutOfRangeException>(() => TestHeads.Combined(4, 3, new HeadOptions { M1 = 0.5 }), "combined", "m1", "[1, 10]");
+        Throws<ArgumentOutOfRangeException>(() => TestHeads.Combined(4, 3, new HeadOptions { M2 = 1.6 }), "combined", "m2");
+        Throws<ArgumentOutOfRangeException>(() => TestHeads.Combined(4, 3, new HeadOptions { M3 = -0.1 }), "combined", "m3");
+        Throws<ArgumentOutOfRangeException>(() => TestHeads.MagFace(4, 3, new HeadOptions { LowerNorm = 10, UpperNorm = 5 }), "magface", "upper norm");
+        Throws<ArgumentOutOfRangeException>(() => TestHeads.MagFace(4, 3, new HeadOptions { LowerMargin = 0.6, UpperMargin = 0.5 }), "magface", "upper margin");
+        Throws<ArgumentOutOfRangeException>(() => TestHeads.AdaFace(4, 3, new HeadOptions { NormConcentration = 0 }), "adaface", "concentration");
+        Throws<ArgumentOutOfRangeException>(() => TestHeads.AdaFace(4, 3, new HeadOptions { Momentum = 1.5 }), "adaface", "momentum");
+        Throws<ArgumentOutOfRangeException>(() => TestHeads.ElasticFace(4, 3, new HeadOptions { MarginStd = -1 }), "elasticface", "σ");
+        Throws<ArgumentOutOfRangeException>(() => TestHeads.SubCenter(4, 3, new HeadOptions { DropThresholdDegrees = 0 }), "drop threshold");
     }
 
     [TestMethod]
     public void SphereFaceNeedsAnIntegerMarginOfAtLeastOne()
     {
-        Throws<ArgumentOutOfRangeException>(() => new SphereFaceHead(4, 3, new HeadOptions { Margin = 1.5 }), "sphereface", "integer", "got 1.5");
-        Throws<ArgumentOutOfRangeException>(() => new SphereFaceHead(4, 3, new HeadOptions { Margin = 0 }), "integer", "got 0");
-        Assert.AreEqual(2, new SphereFaceHead(4, 3, new HeadOptions { Margin = 2 }).Margin);
+        Throws<ArgumentOutOfRangeException>(() => TestHeads.SphereFace(4, 3, new HeadOptions { Margin = 1.5 }), "sphereface", "integer", "got 1.5");
+        Throws<ArgumentOutOfRangeException>(() => TestHeads.SphereFace(4, 3, new HeadOptions { Margin = 0 }), "integer", "got 0");
+        Assert.AreEqual(2, TestHeads.SphereFace(4, 3, new HeadOptions { Margin = 2 }).MarginAs<SphereFaceMargin>().Margin);
     }
 
     [TestMethod]
     public void SubCentresClassesAndEmbeddingSizeAreChecked()
     {
-        Throws<ArgumentOutOfRangeException>(() => new SubCenterArcFaceHead(4, 3, new HeadOptions { SubCenters = 0 }), "SubCenters", "got 0");
-        Throws<ArgumentOutOfRangeException>(() => new ArcFaceHead(4, 3, new HeadOptions { SubCenters = -1 }), "SubCenters");
+        Throws<ArgumentOutOfRangeException>(() => TestHeads.SubCenter(4, 3, new HeadOptions { SubCenters = 0 }), "SubCenters", "got 0");
+        Throws<ArgumentOutOfRangeException>(() => TestHeads.ArcFace(4, 3, new HeadOptions { SubCenters = -1 }), "SubCenters");
         foreach (var name in HeadFactory.Names)
         {
             Throws<ArgumentOutOfRangeException>(() => HeadFactory.Create(name, 4, 1), "at least 2 classes");

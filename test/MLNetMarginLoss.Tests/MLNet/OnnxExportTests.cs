@@ -72,7 +72,7 @@ public sealed class OnnxExportTests
         try
         {
             ml.Model.Save(baseModel, data.Schema, path);
-            var options = TestModels.SmallMlp(epochs: 1);
+            var options = TestModels.SmallMlp(HeadKind.CosFace, epochs: 1);
             options.InitialModel = ArcFaceTransformer.Load(path);
             options.FrozenLayers = 1;
             var tuned = ml.MulticlassClassification.Trainers.CosFace(options).Fit(data);

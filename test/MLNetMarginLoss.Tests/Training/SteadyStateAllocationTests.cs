@@ -24,6 +24,10 @@ public sealed class SteadyStateAllocationTests
         head.Context = ctx;
         head.Initialize(new SeededRandom(2));
         var optimizer = new Adam([new ParameterGroup(encoder.Network.AllParameters().ToList()), new ParameterGroup(head.Parameters.ToList())]);
+        var centres = ((CosineMarginHead)head).Centers;
+        centres.Context = ctx;
+        var rows = new RowOptimizer(optimizer, centres.Weight, 1f);
+        RowOptimizer.GradientRows gradientRow = centres.GradientRow; // made once, as the engine's session does
         var loss = new SoftmaxCrossEntropy();
         var x = new Tensor(8, new TensorShape(1, 28, 28));
         var rnd = new SeededRandom(3);
@@ -36,6 +40,7 @@ public sealed class SteadyStateAllocationTests
             loss.Forward(logits, labels);
             encoder.Backward(head.Backward(loss.Gradient));
             optimizer.Step();
+            rows.Step(centres.GradientRows, gradientRow);
         }
         for (int i = 0; i < 3; i++) Step();
         long before = GC.GetAllocatedBytesForCurrentThread();

@@ -12,7 +12,7 @@ internal static class TestModels
     public static ArcFaceTrainer.Options SmallMlp(HeadKind head = HeadKind.ArcFace, int epochs = 2, long seed = 1, HeadOptions? headOptions = null) => new()
     {
         Head = head,
-        HeadOptions = headOptions ?? new HeadOptions { Scale = 16, Margin = head == HeadKind.CosFace ? 0.2 : 0.3 },
+        HeadOptions = Applicable(head, headOptions ?? new HeadOptions { Scale = 16, Margin = head == HeadKind.CosFace ? 0.2 : 0.3 }),
         Encoder = new EncoderSpec { Kind = EncoderKind.Mlp, HiddenSizes = [128], EmbeddingSize = 32 },
         MaxEpoch = epochs,
         BatchSize = 128,
@@ -20,6 +20,26 @@ internal static class TestModels
         Seed = seed,
         Threads = 2,
     };
+
+    /// <summary>A copy of <paramref name="options"/> keeping only what <paramref name="head"/> uses (the others are refused by the heads).</summary>
+    public static HeadOptions Applicable(HeadKind head, HeadOptions options)
+    {
+        var used = HeadOptionRules.UsedBy(head);
+        var copy = options.Clone();
+        if (!used.Contains(nameof(HeadOptions.Scale))) copy.Scale = null;
+        if (!used.Contains(nameof(HeadOptions.Margin))) copy.Margin = null;
+        if (!used.Contains(nameof(HeadOptions.SubCenters))) copy.SubCenters = null;
+        if (!used.Contains(nameof(HeadOptions.EasyMargin))) copy.EasyMargin = false;
+        if (!used.Contains(nameof(HeadOptions.StraightThrough))) copy.StraightThrough = false;
+        foreach (var option in copy.Options())
+            if (!used.Contains(option)) throw new ArgumentException($"Test options set {option}, which the {head} head does not use.");
+        return copy;
+    }
+
+    /// <summary>The trained head's class centres (the plain softmax head's weight).</summary>
+    public static float[] HeadWeight(ArcFaceTransformer model) => model.Network.Head is CosineMarginHead cosine
+        ? cosine.Centers.Weight.Page(0)
+        : model.Network.Head.Parameters[0].Value;
 
     /// <summary>Accuracy of a model on labelled data (predictions do not read the labels).</summary>
     public static double Accuracy(ArcFaceTransformer model, MLNetMarginLoss.Data.Dataset data)

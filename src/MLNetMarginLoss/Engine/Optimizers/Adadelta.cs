@@ -45,14 +45,14 @@ internal sealed class Adadelta : Optimizer
     }
 
     /// <inheritdoc />
-    protected override void UpdateParameter(Span<float> value, ReadOnlySpan<float> gradient, float[][] slots,
+    protected override void UpdateParameter(Span<float> value, ReadOnlySpan<float> gradient, SlotSpans slots,
         long step, float learningRate, float weightDecay)
     {
         float rho = Rho, eps = Epsilon, oneMinusRho = (float)(1.0 - rho), negLr = -learningRate;
         ref float p = ref MemoryMarshal.GetReference(value);
         ref float g = ref MemoryMarshal.GetReference(gradient);
-        ref float s = ref MemoryMarshal.GetArrayDataReference(slots[0]);
-        ref float a = ref MemoryMarshal.GetArrayDataReference(slots[1]);
+        ref float s = ref MemoryMarshal.GetReference(slots[0]);
+        ref float a = ref MemoryMarshal.GetReference(slots[1]);
         int n = value.Length, i = 0;
         var vRho = Vector512.Create(rho);
         var vOneMinusRho = Vector512.Create(oneMinusRho);

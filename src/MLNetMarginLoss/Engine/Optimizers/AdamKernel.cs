@@ -16,7 +16,7 @@ internal static class AdamKernel
     /// <param name="gradient">Gradient.</param>
     /// <param name="expAvg">First-moment estimate m.</param>
     /// <param name="expAvgSq">Second-moment estimate v.</param>
-    /// <param name="maxExpAvgSq">Running maximum of v (AMSGrad), or null.</param>
+    /// <param name="maxExpAvgSq">Running maximum of v (AMSGrad), or empty.</param>
     /// <param name="step">The parameter's 1-based step number.</param>
     /// <param name="learningRate">Effective learning rate.</param>
     /// <param name="l2">L2 coefficient added to the gradient (Adam's weight decay).</param>
@@ -24,8 +24,8 @@ internal static class AdamKernel
     /// <param name="beta1">First-moment decay.</param>
     /// <param name="beta2">Second-moment decay.</param>
     /// <param name="epsilon">Added to the bias-corrected √v.</param>
-    public static void Apply(Span<float> value, ReadOnlySpan<float> gradient, float[] expAvg, float[] expAvgSq,
-        float[]? maxExpAvgSq, long step, float learningRate, float l2, float decoupledDecay,
+    public static void Apply(Span<float> value, ReadOnlySpan<float> gradient, Span<float> expAvg, Span<float> expAvgSq,
+        Span<float> maxExpAvgSq, long step, float learningRate, float l2, float decoupledDecay,
         float beta1, float beta2, float epsilon)
     {
         float shrink = (float)(1.0 - (double)learningRate * decoupledDecay);
@@ -38,10 +38,10 @@ internal static class AdamKernel
 
         ref float p = ref MemoryMarshal.GetReference(value);
         ref float g = ref MemoryMarshal.GetReference(gradient);
-        ref float m = ref MemoryMarshal.GetArrayDataReference(expAvg);
-        ref float v = ref MemoryMarshal.GetArrayDataReference(expAvgSq);
-        bool amsgrad = maxExpAvgSq is not null;
-        ref float vMax = ref amsgrad ? ref MemoryMarshal.GetArrayDataReference(maxExpAvgSq!) : ref v;
+        ref float m = ref MemoryMarshal.GetReference(expAvg);
+        ref float v = ref MemoryMarshal.GetReference(expAvgSq);
+        bool amsgrad = !maxExpAvgSq.IsEmpty;
+        ref float vMax = ref amsgrad ? ref MemoryMarshal.GetReference(maxExpAvgSq) : ref v;
         int n = value.Length, i = 0;
 
         var vShrink = Vector512.Create(shrink);

@@ -44,8 +44,8 @@ internal sealed class AdamW : Optimizer
     }
 
     /// <inheritdoc />
-    protected override void UpdateParameter(Span<float> value, ReadOnlySpan<float> gradient, float[][] slots,
+    protected override void UpdateParameter(Span<float> value, ReadOnlySpan<float> gradient, SlotSpans slots,
         long step, float learningRate, float weightDecay) =>
-        AdamKernel.Apply(value, gradient, slots[0], slots[1], AmsGrad ? slots[2] : null, step, learningRate,
+        AdamKernel.Apply(value, gradient, slots[0], slots[1], AmsGrad ? slots[2] : default, step, learningRate,
             l2: 0f, decoupledDecay: weightDecay, Beta1, Beta2, Epsilon);
 }

@@ -130,7 +130,7 @@ internal abstract class Optimizer
                 if (parameter.Frozen) continue;
                 long step = ++_parameterSteps[g][p];
                 float decay = parameter.NoWeightDecay ? 0f : groupDecay;
-                UpdateParameter(parameter.Value, parameter.Gradient, _slots[g][p], step, learningRate, decay);
+                UpdateParameter(parameter.Value, parameter.Gradient, SlotSpans.Of(_slots[g][p]), step, learningRate, decay);
             }
         }
     }
@@ -144,8 +144,18 @@ internal abstract class Optimizer
     /// <param name="step">This parameter's 1-based step number (1 on its first update).</param>
     /// <param name="learningRate">The group's effective learning rate.</param>
     /// <param name="weightDecay">The effective weight decay (0 when the parameter is exempt).</param>
-    protected abstract void UpdateParameter(Span<float> value, ReadOnlySpan<float> gradient, float[][] slots,
+    protected abstract void UpdateParameter(Span<float> value, ReadOnlySpan<float> gradient, SlotSpans slots,
         long step, float learningRate, float weightDecay);
+
+    /// <summary>The names of the per-parameter state arrays (PyTorch's state keys), in the order <see cref="UpdateParameter"/> sees them.</summary>
+    public IReadOnlyList<string> SlotKinds => _slotKinds;
+
+    /// <summary>
+    /// Applies this optimizer's update rule to values it does not own (rows of the class centres, updated lazily by
+    /// <see cref="RowOptimizer"/>), with the given state, step number, learning rate and weight decay.
+    /// </summary>
+    internal void ApplyRule(Span<float> value, ReadOnlySpan<float> gradient, SlotSpans slots, long step, float learningRate, float weightDecay) =>
+        UpdateParameter(value, gradient, slots, step, learningRate, weightDecay);
 
     /// <summary>Sets the gradient of every parameter in every group to zero.</summary>
     public void ZeroGradients()

@@ -59,7 +59,7 @@ internal sealed class Sgd : Optimizer
     }
 
     /// <inheritdoc />
-    protected override void UpdateParameter(Span<float> value, ReadOnlySpan<float> gradient, float[][] slots,
+    protected override void UpdateParameter(Span<float> value, ReadOnlySpan<float> gradient, SlotSpans slots,
         long step, float learningRate, float weightDecay)
     {
         if (Momentum == 0f) Plain(value, gradient, learningRate, weightDecay);
@@ -88,12 +88,12 @@ internal sealed class Sgd : Optimizer
         }
     }
 
-    private void WithMomentum(Span<float> value, ReadOnlySpan<float> gradient, float[] buffer, bool first,
+    private void WithMomentum(Span<float> value, ReadOnlySpan<float> gradient, Span<float> buffer, bool first,
         float learningRate, float weightDecay)
     {
         ref float p = ref MemoryMarshal.GetReference(value);
         ref float g = ref MemoryMarshal.GetReference(gradient);
-        ref float b = ref MemoryMarshal.GetArrayDataReference(buffer);
+        ref float b = ref MemoryMarshal.GetReference(buffer);
         int n = value.Length, i = 0;
         float negLr = -learningRate, momentum = Momentum;
         // On a parameter's first step the buffer becomes d itself: 0·buf + 1·d is exactly d (buf is zero then).

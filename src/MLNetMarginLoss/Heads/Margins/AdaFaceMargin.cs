@@ -11,9 +11,9 @@ namespace MLNetMarginLoss.Heads;
 /// forward pass before the logits: μ ← α·mean + (1 − α)·μ, σ ← α·std + (1 − α)·σ with α = momentum 0.01 (the
 /// paper's 0.99 decay; σ only from batches of 2+ rows); they start at μ = 20, σ = 100 (reference code) and are
 /// the buffers <c>batch_mean</c>, <c>batch_std</c>, constants in backward. Cosines are clamped with ε = 0.001.
-/// Defaults: m = 0.4 (range [0, 1)), h = 0.333, s = <see cref="HeadDefaults.DefaultScale"/>, K = 1.
+/// Defaults: m = 0.4 (range [0, 1)), h = 0.333, s = <see cref="HeadDefaults.DefaultScale"/>.
 /// </summary>
-internal sealed class AdaFaceHead : CosineMarginHead
+internal sealed class AdaFaceMargin : MarginFunction
 {
     private const double Eps = 1e-3;
     private const float InitialMean = 20, InitialStd = 100;
@@ -21,11 +21,9 @@ internal sealed class AdaFaceHead : CosineMarginHead
     private readonly Parameter _std = new("batch_std", 1);
     private double[] _scalers = [];
 
-    /// <summary>Creates the head; scale, margin, concentration h, momentum, sub-centres and straight-through apply.</summary>
-    public AdaFaceHead(int embeddingSize, int classCount, HeadOptions? options = null)
-        : base(embeddingSize, classCount,
-            HeadArguments.SubCenters("adaface", options?.SubCenters, 1),
-            HeadArguments.Scale("adaface", options?.Scale, classCount), options?.StraightThrough ?? false)
+    /// <summary>Creates the margin; scale, margin, concentration h, momentum and straight-through apply.</summary>
+    public AdaFaceMargin(int classCount, HeadOptions? options)
+        : base("adaface", classCount, HeadArguments.Scale("adaface", options?.Scale, classCount), options?.StraightThrough ?? false)
     {
         Margin = HeadArguments.InRange(Kind, "margin", options?.Margin ?? HeadDefaults.AdaFaceMargin, 0, 1);
         Concentration = HeadArguments.Above(Kind, "concentration h", options?.NormConcentration ?? HeadDefaults.AdaFaceConcentration, 0);
@@ -33,9 +31,6 @@ internal sealed class AdaFaceHead : CosineMarginHead
         _mean.Value[0] = InitialMean;
         _std.Value[0] = InitialStd;
     }
-
-    /// <inheritdoc />
-    public override string Kind => "adaface";
 
     /// <summary>The margin m.</summary>
     public double Margin { get; }
@@ -53,20 +48,20 @@ internal sealed class AdaFaceHead : CosineMarginHead
     public double BatchStd => _std.Value[0];
 
     /// <inheritdoc />
-    protected override double CosineEpsilon => Eps;
+    public override double CosineEpsilon => Eps;
 
     /// <inheritdoc />
     public override IReadOnlyList<Parameter> Buffers => [_mean, _std];
 
     /// <inheritdoc />
-    protected override void ResetState(SeededRandom random)
+    public override void ResetState(SeededRandom random)
     {
         _mean.Value[0] = InitialMean;
         _std.Value[0] = InitialStd;
     }
 
     /// <inheritdoc />
-    protected override void OnForward(bool training)
+    protected override void OnForward(bool training, ReadOnlySpan<double> totals)
     {
         int n = Rows;
         if (_scalers.Length < n) _scalers = new double[n];
@@ -111,7 +106,6 @@ internal sealed class AdaFaceHead : CosineMarginHead
     /// <inheritdoc />
     public override HeadOptions GetOptions() => new()
     {
-        Scale = InitialScale, Margin = Margin, NormConcentration = Concentration, Momentum = Momentum,
-        SubCenters = SubCenters, StraightThrough = StraightThrough,
+        Scale = InitialScale, Margin = Margin, NormConcentration = Concentration, Momentum = Momentum, StraightThrough = StraightThrough,
     };
 }

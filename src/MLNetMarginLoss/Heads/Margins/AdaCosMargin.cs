@@ -9,27 +9,27 @@ namespace MLNetMarginLoss.Heads;
 /// θ_{y_i} (the lower middle value for an even N, as <c>torch.median</c>), s ← ln(B_avg) / cos(min(π/4, θ_med)).
 /// The new s scales that batch's logits; it is a constant in backward. An update that would not be a positive
 /// finite number (B_avg ≤ 1 happens with few, well-separated classes) leaves s unchanged.
+/// <para>
+/// B_avg needs every non-target class: <see cref="LocalStatistics"/> sums e^{s·cos θ_ij} over the batch's non-target
+/// columns and counts them; with all C classes as columns the estimate is exact, with a Partial FC sample (or a
+/// rank's shard, summed over ranks) it is (C − 1) × the mean over the sampled non-targets, an unbiased estimate.
+/// </para>
 /// s is the <c>scale</c> buffer, saved with the model and frozen at inference (Predict = s·cos θ) and in
 /// non-training forward passes. Initial s = <see cref="HeadOptions.Scale"/> or
 /// <see cref="HeadDefaults.DefaultScale"/> (√2·ln(C − 1), floored at 4 since it is 0 for C = 2).
 /// </summary>
-internal sealed class AdaCosHead : CosineMarginHead
+internal sealed class AdaCosMargin : MarginFunction
 {
     private readonly Parameter _scale = new("scale", 1);
     private double[] _targetAngles = [];
     private float[] _exponentials = [];
 
-    /// <summary>Creates the head; <see cref="HeadOptions.Scale"/> (initial s) and <see cref="HeadOptions.SubCenters"/> apply.</summary>
-    public AdaCosHead(int embeddingSize, int classCount, HeadOptions? options = null)
-        : base(embeddingSize, classCount,
-            HeadArguments.SubCenters("adacos", options?.SubCenters, 1),
-            HeadArguments.Scale("adacos", options?.Scale, classCount), false)
+    /// <summary>Creates the margin; <see cref="HeadOptions.Scale"/> (initial s) applies.</summary>
+    public AdaCosMargin(int classCount, HeadOptions? options)
+        : base("adacos", classCount, HeadArguments.Scale("adacos", options?.Scale, classCount), false)
     {
         _scale.Value[0] = (float)InitialScale;
     }
-
-    /// <inheritdoc />
-    public override string Kind => "adacos";
 
     /// <summary>The current adaptive scale (the <c>scale</c> buffer).</summary>
     public override double Scale => _scale.Value[0];
@@ -38,37 +38,49 @@ internal sealed class AdaCosHead : CosineMarginHead
     public override IReadOnlyList<Parameter> Buffers => [_scale];
 
     /// <inheritdoc />
-    protected override void ResetState(SeededRandom random) => _scale.Value[0] = (float)InitialScale;
+    public override void ResetState(SeededRandom random) => _scale.Value[0] = (float)InitialScale;
 
     /// <inheritdoc />
-    protected override void OnForward(bool training)
+    public override int StatisticsLength => 2;
+
+    /// <summary>[Σ e^{s·cos θ_ij} over the batch's non-target entries, their number].</summary>
+    public override void LocalStatistics(MarginBatch batch, Span<double> sums)
     {
-        int n = Rows;
-        if (!training || n == 0) return;
-        if (_targetAngles.Length < n) _targetAngles = new double[n];
-        if (_exponentials.Length < ClassCount) _exponentials = new float[ClassCount];
-        double s = Scale, sum = 0;
-        var labels = Labels;
-        var exp = _exponentials.AsSpan(0, ClassCount);
+        int n = batch.Rows, c = batch.Columns;
+        double s = Scale, sum = 0, count = 0;
+        if (_exponentials.Length < c) _exponentials = new float[c];
+        var exp = _exponentials.AsSpan(0, c);
         for (int i = 0; i < n; i++)
         {
-            var cos = Cosines.Row(i);
-            int y = labels[i];
+            var cos = batch.Cosines.Row(i);
+            int y = batch.Labels[i];
             if (s < 80)
             {
                 // e^{s·cos} ≤ e^80 fits a float: vectorised exponentials, summed in double per row.
                 TensorPrimitives.Multiply(cos, (float)s, exp);
                 TensorPrimitives.Exp(exp, exp);
-                sum += (double)TensorPrimitives.Sum(exp) - exp[y];
+                sum += (double)TensorPrimitives.Sum(exp) - (y >= 0 ? exp[y] : 0);
             }
             else
             {
                 for (int j = 0; j < cos.Length; j++)
                     if (j != y) sum += Math.Exp(s * cos[j]);
             }
-            _targetAngles[i] = Math.Acos(cos[y]);
+            count += y >= 0 ? c - 1 : c;
         }
-        double bAvg = sum / n;
+        sums[0] = sum;
+        sums[1] = count;
+    }
+
+    /// <inheritdoc />
+    protected override void OnForward(bool training, ReadOnlySpan<double> totals)
+    {
+        int n = Rows;
+        if (!training || n == 0 || totals[1] <= 0) return;
+        if (_targetAngles.Length < n) _targetAngles = new double[n];
+        double bAvg = totals[0] / totals[1] * (ClassCount - 1);
+        var targets = TargetCosines;
+        for (int i = 0; i < n; i++) _targetAngles[i] = Math.Acos(targets[i]);
         var angles = _targetAngles.AsSpan(0, n);
         angles.Sort();
         double median = angles[(n - 1) / 2];
@@ -85,5 +97,5 @@ internal sealed class AdaCosHead : CosineMarginHead
     }
 
     /// <inheritdoc />
-    public override HeadOptions GetOptions() => new() { Scale = InitialScale, SubCenters = SubCenters };
+    public override HeadOptions GetOptions() => new() { Scale = InitialScale };
 }

@@ -4,23 +4,21 @@ namespace MLNetMarginLoss.Heads;
 
 /// <summary>
 /// ElasticFace (elastic margins): in each training forward pass every sample draws its own margin
-/// m_i ~ N(m, σ) from the head's seeded generator (reset by <see cref="MarginHead.Initialize"/>), clipped at 0;
+/// m_i ~ N(m, σ) from the margin's seeded generator (reset by <see cref="ResetState"/>), clipped at 0;
 /// non-training forward passes use m_i = m. ElasticFace-Arc (default): target logit s·cos(θ_y + m_i) with
 /// ArcFace's fallback s·(cos θ_y − m_i·sin m_i) beyond θ_y + m_i &gt; π (the reference code has none; the
 /// fallback keeps the logit monotonic); ElasticFace-Cos (<see cref="HeadOptions.ElasticCosine"/>):
 /// s·(cos θ_y − m_i). Non-targets s·cos θ_j. The sampled margins are constants in backward.
 /// Defaults: m = 0.5 (Arc, range [0, π/2)) or 0.35 (Cos, range [0, 1)), σ = 0.05, s = <see cref="HeadDefaults.DefaultScale"/>.
 /// </summary>
-internal sealed class ElasticFaceHead : CosineMarginHead
+internal sealed class ElasticFaceMargin : MarginFunction
 {
     private SeededRandom _random = new(0x5EED);
     private double[] _margins = [];
 
-    /// <summary>Creates the head; scale, margin, σ, the cosine form, sub-centres and straight-through apply.</summary>
-    public ElasticFaceHead(int embeddingSize, int classCount, HeadOptions? options = null)
-        : base(embeddingSize, classCount,
-            HeadArguments.SubCenters("elasticface", options?.SubCenters, 1),
-            HeadArguments.Scale("elasticface", options?.Scale, classCount), options?.StraightThrough ?? false)
+    /// <summary>Creates the margin; scale, margin, σ, the cosine form and straight-through apply.</summary>
+    public ElasticFaceMargin(int classCount, HeadOptions? options)
+        : base("elasticface", classCount, HeadArguments.Scale("elasticface", options?.Scale, classCount), options?.StraightThrough ?? false)
     {
         UseCosine = options?.ElasticCosine ?? false;
         Margin = UseCosine
@@ -28,9 +26,6 @@ internal sealed class ElasticFaceHead : CosineMarginHead
             : HeadArguments.InRange(Kind, "margin", options?.Margin ?? HeadDefaults.ElasticArcMargin, 0, Math.PI / 2, hint: "(radians)");
         MarginStd = HeadArguments.InRange(Kind, "margin standard deviation σ", options?.MarginStd ?? HeadDefaults.ElasticMarginStd, 0, 1, hiInclusive: true);
     }
-
-    /// <inheritdoc />
-    public override string Kind => "elasticface";
 
     /// <summary>The mean margin m.</summary>
     public double Margin { get; }
@@ -45,7 +40,7 @@ internal sealed class ElasticFaceHead : CosineMarginHead
     public ReadOnlySpan<double> LastMargins => _margins.AsSpan(0, Rows);
 
     /// <inheritdoc />
-    protected override void ResetState(SeededRandom random) => _random = random.Fork();
+    public override void ResetState(SeededRandom random) => _random = random.Fork();
 
     /// <summary>Restarts the margin generator from <paramref name="seed"/> (tests replay a batch's margins).</summary>
     internal void ReseedMargins(long seed) => _random = new SeededRandom(seed);
@@ -54,7 +49,7 @@ internal sealed class ElasticFaceHead : CosineMarginHead
     public override void SeedRandomness(SeededRandom random) => _random = random.Fork();
 
     /// <inheritdoc />
-    protected override void OnForward(bool training)
+    protected override void OnForward(bool training, ReadOnlySpan<double> totals)
     {
         int n = Rows;
         if (_margins.Length < n) _margins = new double[n];
@@ -79,7 +74,6 @@ internal sealed class ElasticFaceHead : CosineMarginHead
     /// <inheritdoc />
     public override HeadOptions GetOptions() => new()
     {
-        Scale = InitialScale, Margin = Margin, MarginStd = MarginStd, ElasticCosine = UseCosine,
-        SubCenters = SubCenters, StraightThrough = StraightThrough,
+        Scale = InitialScale, Margin = Margin, MarginStd = MarginStd, ElasticCosine = UseCosine, StraightThrough = StraightThrough,
     };
 }

@@ -10,27 +10,24 @@ namespace MLNetMarginLoss.Heads;
 /// ∂/∂cos θ = m1·sin(m1·θ + m2)/sin θ on the arc branch, 1 on the fallback.
 /// Defaults: (m1, m2, m3) = (1, 0.3, 0.2); ranges m1 ∈ [1, 10], m2 ∈ [0, π/2), m3 ∈ [0, 1);
 /// <see cref="HeadOptions.Margin"/> stands for m2 when <see cref="HeadOptions.M2"/> is not given.
-/// s = <see cref="HeadDefaults.DefaultScale"/>, K = 1.
+/// s = <see cref="HeadDefaults.DefaultScale"/>.
 /// </summary>
-internal sealed class CombinedMarginHead : CosineMarginHead
+internal sealed class CombinedMargin : MarginFunction
 {
     private readonly double _fallbackCosine;   // cos θ*, or −∞ when m1·π + m2 ≤ π (never falls back)
 
-    /// <summary>Creates the head; scale, m1/m2/m3 (or margin as m2), sub-centres and straight-through apply.</summary>
-    public CombinedMarginHead(int embeddingSize, int classCount, HeadOptions? options = null)
-        : base(embeddingSize, classCount,
-            HeadArguments.SubCenters("combined", options?.SubCenters, 1),
-            HeadArguments.Scale("combined", options?.Scale, classCount), options?.StraightThrough ?? false)
+    /// <summary>Creates the margin; scale, m1/m2/m3 (or margin as m2) and straight-through apply.</summary>
+    public CombinedMargin(int classCount, HeadOptions? options)
+        : base("combined", classCount, HeadArguments.Scale("combined", options?.Scale, classCount), options?.StraightThrough ?? false)
     {
+        if (options is { M2: not null, Margin: not null } && options.M2 != options.Margin)
+            throw new ArgumentException($"The combined head got both M2 = {options.M2} and Margin = {options.Margin}; Margin stands for m2, so set only one of them.", nameof(options));
         M1 = HeadArguments.InRange(Kind, "m1", options?.M1 ?? HeadDefaults.CombinedM1, 1, 10, hiInclusive: true);
         M2 = HeadArguments.InRange(Kind, "m2", options?.M2 ?? options?.Margin ?? HeadDefaults.CombinedM2, 0, Math.PI / 2, hint: "(radians)");
         M3 = HeadArguments.InRange(Kind, "m3", options?.M3 ?? HeadDefaults.CombinedM3, 0, 1);
         double thetaStar = (Math.PI - M2) / M1;
         _fallbackCosine = thetaStar < Math.PI ? Math.Cos(thetaStar) : double.NegativeInfinity;
     }
-
-    /// <inheritdoc />
-    public override string Kind => "combined";
 
     /// <summary>Multiplicative angular margin m1.</summary>
     public double M1 { get; }
@@ -60,6 +57,6 @@ internal sealed class CombinedMarginHead : CosineMarginHead
     /// <inheritdoc />
     public override HeadOptions GetOptions() => new()
     {
-        Scale = InitialScale, M1 = M1, M2 = M2, M3 = M3, SubCenters = SubCenters, StraightThrough = StraightThrough,
+        Scale = InitialScale, M1 = M1, M2 = M2, M3 = M3, StraightThrough = StraightThrough,
     };
 }

@@ -7,9 +7,9 @@ namespace MLNetMarginLoss.Heads;
 /// ψ(θ) = (−1)^k·cos(mθ) − 2k, k = ⌊mθ/π⌋ (continuous and decreasing on [0, π]), blended with cos θ:
 /// target logit s·(λ·cos θ_y + ψ(θ_y)) / (1 + λ), non-targets s·cos θ_j, where
 /// λ = max(λmin, base·(1 + γ·iteration)^(−power)) is annealed over training iterations (defaults base 1000,
-/// γ 0.12, power 1, λmin 5, as in the reference Caffe layer). The head counts its own training iterations
-/// (one per training <see cref="MarginHead.Forward"/>; the count is the <c>iteration</c> buffer, saved with the
-/// model), using λ of the count before incrementing it.
+/// γ 0.12, power 1, λmin 5, as in the reference Caffe layer). The margin counts its own training iterations
+/// (one per training forward pass; the count is the <c>iteration</c> buffer, saved with the model), using λ of the
+/// count before incrementing it.
 /// <para>
 /// Form: this head normalises x and scales by s (the "normalised" A-Softmax), rather than the original
 /// logit ‖x‖·ψ(θ). With the feature norm kept, the logit scale is whatever the encoder happens to output
@@ -18,18 +18,16 @@ namespace MLNetMarginLoss.Heads;
 /// cos(mθ) and its derivative are evaluated as Chebyshev polynomials T_m(cos θ) and m·U_{m−1}(cos θ), which
 /// have no 1/sin θ singularity.
 /// </para>
-/// Defaults: m = 4 (valid 1–10, integer), s = <see cref="HeadDefaults.DefaultScale"/>, K = 1.
+/// Defaults: m = 4 (valid 1–10, integer), s = <see cref="HeadDefaults.DefaultScale"/>.
 /// </summary>
-internal sealed class SphereFaceHead : CosineMarginHead
+internal sealed class SphereFaceMargin : MarginFunction
 {
     private readonly Parameter _iteration = new("iteration", 1);
     private double _lambda;
 
-    /// <summary>Creates the head; scale, margin, sub-centres, straight-through and the λ schedule options apply.</summary>
-    public SphereFaceHead(int embeddingSize, int classCount, HeadOptions? options = null)
-        : base(embeddingSize, classCount,
-            HeadArguments.SubCenters("sphereface", options?.SubCenters, 1),
-            HeadArguments.Scale("sphereface", options?.Scale, classCount), options?.StraightThrough ?? false)
+    /// <summary>Creates the margin; scale, margin, straight-through and the λ schedule options apply.</summary>
+    public SphereFaceMargin(int classCount, HeadOptions? options)
+        : base("sphereface", classCount, HeadArguments.Scale("sphereface", options?.Scale, classCount), options?.StraightThrough ?? false)
     {
         double m = options?.Margin ?? HeadDefaults.SphereFaceMargin;
         if (!double.IsFinite(m) || m != Math.Floor(m) || m < 1 || m > 10)
@@ -41,9 +39,6 @@ internal sealed class SphereFaceHead : CosineMarginHead
         LambdaMin = HeadArguments.InRange(Kind, "lambda min", options?.LambdaMin ?? HeadDefaults.SphereFaceLambdaMin, 0, double.MaxValue, true);
         _lambda = LambdaAt(0);
     }
-
-    /// <inheritdoc />
-    public override string Kind => "sphereface";
 
     /// <summary>The integer multiplicative margin m.</summary>
     public int Margin { get; }
@@ -74,14 +69,14 @@ internal sealed class SphereFaceHead : CosineMarginHead
         Math.Max(LambdaMin, LambdaBase * Math.Pow(1 + LambdaGamma * iteration, -LambdaPower));
 
     /// <inheritdoc />
-    protected override void OnForward(bool training)
+    protected override void OnForward(bool training, ReadOnlySpan<double> totals)
     {
         _lambda = LambdaAt(Iteration);
         if (training) _iteration.Value[0] += 1;
     }
 
     /// <inheritdoc />
-    protected override void ResetState(SeededRandom random)
+    public override void ResetState(SeededRandom random)
     {
         _iteration.Value[0] = 0;
         _lambda = LambdaAt(0);
@@ -121,7 +116,7 @@ internal sealed class SphereFaceHead : CosineMarginHead
     /// <inheritdoc />
     public override HeadOptions GetOptions() => new()
     {
-        Scale = InitialScale, Margin = Margin, SubCenters = SubCenters, StraightThrough = StraightThrough,
+        Scale = InitialScale, Margin = Margin, StraightThrough = StraightThrough,
         LambdaBase = LambdaBase, LambdaGamma = LambdaGamma, LambdaPower = LambdaPower, LambdaMin = LambdaMin,
     };
 }

@@ -8,27 +8,23 @@ namespace MLNetMarginLoss.Heads;
 /// reference code) and then becomes s·cos θ_j·(t + cos θ_j), else s·cos θ_j. In each training forward pass,
 /// before the logits, t ← momentum·mean_i(cos θ_{y_i}) + (1 − momentum)·t (momentum 0.01), so easy samples
 /// dominate early (t ≈ 0) and hard ones later (t → 1). t is the <c>t</c> buffer (starts at 0, saved with the
-/// model), a constant in backward: ∂/∂cos θ_j of a hard non-target is t + 2·cos θ_j.
-/// Defaults: m = 0.5 rad (range [0, π/2)), s = <see cref="HeadDefaults.DefaultScale"/>, K = 1.
+/// model), a constant in backward: ∂/∂cos θ_j of a hard non-target is t + 2·cos θ_j. Each row's threshold comes from
+/// its target cosine wherever that column lives (another rank's shard included).
+/// Defaults: m = 0.5 rad (range [0, π/2)), s = <see cref="HeadDefaults.DefaultScale"/>.
 /// </summary>
-internal sealed class CurricularFaceHead : CosineMarginHead
+internal sealed class CurricularFaceMargin : MarginFunction
 {
     private readonly Parameter _t = new("t", 1);
     private double[] _thresholds = [];
     private double _batchT;
 
-    /// <summary>Creates the head; scale, margin, momentum, sub-centres and straight-through apply.</summary>
-    public CurricularFaceHead(int embeddingSize, int classCount, HeadOptions? options = null)
-        : base(embeddingSize, classCount,
-            HeadArguments.SubCenters("curricular", options?.SubCenters, 1),
-            HeadArguments.Scale("curricular", options?.Scale, classCount), options?.StraightThrough ?? false)
+    /// <summary>Creates the margin; scale, margin, momentum and straight-through apply.</summary>
+    public CurricularFaceMargin(int classCount, HeadOptions? options)
+        : base("curricular", classCount, HeadArguments.Scale("curricular", options?.Scale, classCount), options?.StraightThrough ?? false)
     {
         Margin = HeadArguments.InRange(Kind, "margin", options?.Margin ?? HeadDefaults.ArcFaceMargin, 0, Math.PI / 2, hint: "(radians)");
         Momentum = HeadArguments.InRange(Kind, "momentum", options?.Momentum ?? HeadDefaults.Momentum, 1e-12, 1, hiInclusive: true);
     }
-
-    /// <inheritdoc />
-    public override string Kind => "curricular";
 
     /// <summary>The angular margin m in radians.</summary>
     public double Margin { get; }
@@ -46,18 +42,17 @@ internal sealed class CurricularFaceHead : CosineMarginHead
     protected override bool ModifiesNonTargets => true;
 
     /// <inheritdoc />
-    protected override void ResetState(SeededRandom random) => _t.Value[0] = 0;
+    public override void ResetState(SeededRandom random) => _t.Value[0] = 0;
 
     /// <inheritdoc />
-    protected override void OnForward(bool training)
+    protected override void OnForward(bool training, ReadOnlySpan<double> totals)
     {
         int n = Rows;
         if (_thresholds.Length < n) _thresholds = new double[n];
         if (training && n > 0)
         {
             double sum = 0;
-            var labels = Labels;
-            for (int i = 0; i < n; i++) sum += Cosines.Row(i)[labels[i]];
+            foreach (var c in TargetCosines) sum += c;
             _t.Value[0] = (float)(Momentum * (sum / n) + (1 - Momentum) * _t.Value[0]);
         }
         _batchT = _t.Value[0];
@@ -87,6 +82,6 @@ internal sealed class CurricularFaceHead : CosineMarginHead
     /// <inheritdoc />
     public override HeadOptions GetOptions() => new()
     {
-        Scale = InitialScale, Margin = Margin, Momentum = Momentum, SubCenters = SubCenters, StraightThrough = StraightThrough,
+        Scale = InitialScale, Margin = Margin, Momentum = Momentum, StraightThrough = StraightThrough,
     };
 }

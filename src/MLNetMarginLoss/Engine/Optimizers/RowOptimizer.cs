@@ -1,0 +1,106 @@
+namespace MLNetMarginLoss.Engine.Optimizers;
+
+/// <summary>
+/// Updates the rows of a large parameter — the class centres — lazily, with another optimizer's update rule
+/// (<see cref="Optimizer.ApplyRule"/>: SGD with momentum/Nesterov, Adam, AdamW, Adadelta, same hyper-parameters, the
+/// learning rate × <see cref="LearningRateMultiplier"/>). Each row keeps its own state (one <see cref="RowMatrix"/>
+/// per slot kind, paged like the values) and its own step count, as if every row were its own PyTorch parameter.
+/// <para>
+/// A step updates exactly the rows it is given — with Partial FC, the centres of the classes sampled for the batch.
+/// Unsampled rows are untouched: no weight decay, no momentum carried forward, their moments (Adam, AdamW) and
+/// accumulators (Adadelta) frozen until the row is next sampled, and their own step count (which drives Adam's bias
+/// correction) not advanced. This is the "lazy" behaviour of insightface's memory-bank Partial FC and TensorFlow's
+/// LazyAdam, not that of a dense optimizer seeing zero gradients (which would keep decaying and moving unsampled rows).
+/// When every row is updated at every step (no sampling), it is exactly the dense optimizer.
+/// </para>
+/// </summary>
+internal sealed class RowOptimizer
+{
+    private const long StepLowRange = 1L << 24;
+    private readonly Optimizer _rule;
+    private readonly RowMatrix[] _state;
+    private readonly long[] _steps;
+
+    /// <summary>State for every row of <paramref name="values"/>, updated with <paramref name="rule"/>'s update rule.</summary>
+    public RowOptimizer(Optimizer rule, RowMatrix values, float learningRateMultiplier)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        ArgumentNullException.ThrowIfNull(values);
+        if (!float.IsFinite(learningRateMultiplier) || learningRateMultiplier < 0)
+            throw new ArgumentOutOfRangeException(nameof(learningRateMultiplier), learningRateMultiplier, "The learning-rate multiplier must be finite and ≥ 0.");
+        if (rule.SlotKinds.Count > 3) throw new ArgumentException("An update rule with more than three state slots is not supported.", nameof(rule));
+        if (values.Rows > int.MaxValue) throw new ArgumentException($"{values.Rows} rows are more than a step count array holds.", nameof(values));
+        _rule = rule;
+        Values = values;
+        LearningRateMultiplier = learningRateMultiplier;
+        _state = rule.SlotKinds.Select(_ => new RowMatrix(values.Rows, values.Cols, values.RowsPerPage * values.Cols)).ToArray();
+        _steps = new long[values.Rows];
+    }
+
+    /// <summary>The rows' values.</summary>
+    public RowMatrix Values { get; }
+
+    /// <summary>Factor applied to the rule's learning rate.</summary>
+    public float LearningRateMultiplier { get; }
+
+    /// <summary>Floats of state per value (the rule's slot kinds).</summary>
+    public int SlotCount => _state.Length;
+
+    /// <summary>Bytes this optimizer holds for a [rows, cols] parameter with <paramref name="slots"/> slot kinds.</summary>
+    public static long StateBytes(long rows, int cols, int slots) => rows * cols * sizeof(float) * slots + rows * sizeof(long);
+
+    /// <summary>Updates the rows <paramref name="rows"/> with the gradient rows from <paramref name="gradientRow"/> (row i of the list).</summary>
+    public void Step(ReadOnlySpan<long> rows, GradientRows gradientRow)
+    {
+        float learningRate = _rule.LearningRate * LearningRateMultiplier, decay = _rule.WeightDecay;
+        for (int i = 0; i < rows.Length; i++)
+        {
+            long r = rows[i];
+            long step = ++_steps[r];
+            var slots = _state.Length switch
+            {
+                0 => default,
+                1 => new SlotSpans(_state[0].Row(r)),
+                2 => new SlotSpans(_state[0].Row(r), _state[1].Row(r)),
+                _ => new SlotSpans(_state[0].Row(r), _state[1].Row(r), _state[2].Row(r)),
+            };
+            _rule.ApplyRule(Values.Row(r), gradientRow(i), slots, step, learningRate, decay);
+        }
+    }
+
+    /// <summary>The gradient of entry <paramref name="index"/> of a step's row list.</summary>
+    public delegate ReadOnlySpan<float> GradientRows(int index);
+
+    /// <summary>
+    /// The state as checkpoint slots named <paramref name="prefix"/>.step (each row's count as two floats
+    /// [n / 2²⁴, n mod 2²⁴]) and <paramref name="prefix"/>.{kind} (one slot per page, suffixed .p{page} when there are several).
+    /// </summary>
+    public IEnumerable<OptimizerSlot> GetState(string prefix)
+    {
+        var steps = new float[checked(_steps.Length * 2)];
+        for (int r = 0; r < _steps.Length; r++) { steps[2 * r] = _steps[r] / StepLowRange; steps[2 * r + 1] = _steps[r] % StepLowRange; }
+        yield return new OptimizerSlot(prefix + ".step", steps);
+        for (int s = 0; s < _state.Length; s++)
+            for (int p = 0; p < _state[s].PageCount; p++)
+                yield return new OptimizerSlot(SlotName(prefix, s, p), (float[])_state[s].Page(p).Clone());
+    }
+
+    /// <summary>Restores <see cref="GetState"/>'s slots (looked up by name); everything is checked before anything changes.</summary>
+    /// <exception cref="ArgumentException">A slot is missing or has the wrong size.</exception>
+    public void SetState(string prefix, IReadOnlyDictionary<string, float[]> slots)
+    {
+        if (!slots.TryGetValue(prefix + ".step", out var steps) || steps.Length != _steps.Length * 2)
+            throw new ArgumentException($"Optimizer state slot '{prefix}.step' is missing or does not hold two values per row.", nameof(slots));
+        for (int s = 0; s < _state.Length; s++)
+            for (int p = 0; p < _state[s].PageCount; p++)
+                if (!slots.TryGetValue(SlotName(prefix, s, p), out var page) || page.Length != _state[s].Page(p).Length)
+                    throw new ArgumentException($"Optimizer state slot '{SlotName(prefix, s, p)}' is missing or has the wrong size.", nameof(slots));
+        for (int r = 0; r < _steps.Length; r++) _steps[r] = (long)steps[2 * r] * StepLowRange + (long)steps[2 * r + 1];
+        for (int s = 0; s < _state.Length; s++)
+            for (int p = 0; p < _state[s].PageCount; p++)
+                slots[SlotName(prefix, s, p)].AsSpan().CopyTo(_state[s].Page(p));
+    }
+
+    private string SlotName(string prefix, int slot, int page) =>
+        $"{prefix}.{_rule.SlotKinds[slot]}" + (_state[slot].PageCount > 1 ? $".p{page}" : "");
+}

@@ -1,0 +1,20 @@
+namespace MLNetMarginLoss.Heads;
+
+/// <summary>
+/// Normalised softmax (ArcMarginProduct without margin): every logit is s·cos θ_j, the target included.
+/// Defaults: s = <see cref="HeadDefaults.DefaultScale"/> (√2·ln(C − 1), at least 4).
+/// </summary>
+internal sealed class NormSoftmaxMargin(int classCount, HeadOptions? options)
+    : MarginFunction("normsoftmax", classCount, HeadArguments.Scale("normsoftmax", options?.Scale, classCount), false)
+{
+    /// <inheritdoc />
+    protected override double TargetValue(int row, double cosine, out double dCosine, out double dNorm)
+    {
+        dCosine = 1;
+        dNorm = 0;
+        return cosine;
+    }
+
+    /// <inheritdoc />
+    public override HeadOptions GetOptions() => new() { Scale = InitialScale };
+}
