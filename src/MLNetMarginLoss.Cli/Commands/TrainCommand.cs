@@ -11,6 +11,7 @@ namespace MLNetMarginLoss.Cli.Commands;
 /// the validation data (else the training data), the standard ML.NET model saved with mlContext.Model.Save, and its
 /// training curves as a PNG beside it (<c>&lt;out&gt;-training.png</c>).
 /// Options and the output path are checked before any data is read; <c>--limit</c> applies to the training data only.
+/// A run whose accuracy is no better than chance ends with a warning (<see cref="TrainingFailure"/>).
 /// </summary>
 internal static class TrainCommand
 {
@@ -111,7 +112,8 @@ internal static class TrainCommand
             string curves = Plotting.TrainingCurvePlot.Save(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outPath))!, Path.GetFileNameWithoutExtension(outPath) + "-training.png"),
                 model.History, $"{options.Head} with the {options.Encoder.Kind.ToString().ToLowerInvariant()} encoder");
 
-            // 5. Metrics on the validation data (k-NN against the training embeddings), else on the training data.
+            // 5. Metrics on the validation data (k-NN against the training embeddings), else on the training data;
+            //    a run whose accuracy is no better than chance gets a warning naming the flags to change.
             string on = valid is null ? "training" : "validation";
             Console.WriteLine($"{on} data:");
             var values = CliEvaluation.Run(ml, saved, valid ?? train, valid is null ? null : train, knnK: 5, retrieval: false, pairs: 0, diagnostics: false);
@@ -124,6 +126,13 @@ internal static class TrainCommand
             Console.WriteLine($"saved {Path.GetFullPath(outPath)}");
             Console.WriteLine($"training curves: {curves}");
             values["trainingCurves"] = curves;
+            string? failure = TrainingFailure.Check((double)values["accuracy"]!, (double)values["chanceAccuracy"]!, on, options);
+            values["trainingFailed"] = failure is not null;
+            if (failure is not null)
+            {
+                values["warning"] = failure;
+                Console.Error.WriteLine("warning: " + failure);
+            }
             if (result.GetValue(json)) JsonLine.Write(values);
             return 0;
         }));

@@ -147,8 +147,8 @@ public sealed class CliDataTests
         string nowhere = Path.Combine(_root, "no-such-data.csv");
         foreach (var (args, expected) in new (string[], string)[]
         {
-            (["--epochs", "0"], "MaxEpoch is 0"),
-            (["--margin", "2.5"], "margin"),
+            (["--epochs", "0"], "--epochs is 0"),
+            (["--margin", "2.5"], "--margin"),
             (["--out", Path.Combine(_root, "missing-dir", "model.zip")], "missing-dir"),
             (["--optimizer", "Adamm"], "adam, adamw, sgd or adadelta"),
         })
