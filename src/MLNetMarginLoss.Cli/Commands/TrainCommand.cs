@@ -9,7 +9,8 @@ namespace MLNetMarginLoss.Cli.Commands;
 /// <summary>
 /// <c>train</c>: an ML.NET pipeline (the data's preparation for images, MapValueToKey, the margin trainer), metrics on
 /// the validation data (else the training data), the standard ML.NET model saved with mlContext.Model.Save, and its
-/// training curves as a PNG beside it (<c>&lt;out&gt;-training.png</c>).
+/// training curves as a PNG beside it (<c>&lt;out&gt;-training.png</c>), both written by one run: <see cref="OutputLock"/>
+/// refuses a second run writing the same <c>--out</c>, and creates a missing output folder.
 /// Options and the output path are checked before any data is read; <c>--limit</c> applies to the training data only.
 /// A run whose accuracy is no better than chance ends with a warning (<see cref="TrainingFailure"/>).
 /// </summary>
@@ -36,7 +37,7 @@ internal static class TrainCommand
         var warmup = new Option<int>("--softmax-warmup") { Description = "Epochs without margin before the margin head starts.", DefaultValueFactory = _ => 0 };
         var checkpoint = new Option<string?>("--checkpoint-dir") { Description = "Write a checkpoint every epoch and resume from it." };
         var validation = new Option<string?>("--validation") { Description = "Validation data (same kind as --data); metrics are reported on it." };
-        var output = new Option<string>("--out") { Description = "Where to save the model (a standard ML.NET .zip).", DefaultValueFactory = _ => "model.zip" };
+        var output = new Option<string>("--out") { Description = "Where to save the model (a standard ML.NET .zip; its training curves go beside it as <name>-training.png). A missing folder is created; a second run writing the same --out at the same time is refused.", DefaultValueFactory = _ => "model.zip" };
         var json = new Option<bool>("--json") { Description = "End with one JSON line of metrics." };
         var backend = BackendOptions.Create();
 
@@ -82,8 +83,9 @@ internal static class TrainCommand
                 throw new ArgumentException("--schedule plateau needs --validation data to watch.");
             _ = new ArcFaceTrainer(options); // validates every option, the head's ranges included
             string outPath = result.GetValue(output)!;
-            AtomicFile.CheckDestination(outPath);
             data.Validate(result);
+            // The output: its folder is created if missing; the lock refuses a second run writing the same --out.
+            using var outputLock = OutputLock.Acquire(outPath);
 
             // 2. The data, as IDataViews.
             var ml = new MLContext(seed: (int)(options.Seed & int.MaxValue));
