@@ -94,6 +94,10 @@ internal sealed class DataOptions
         return ImageFolder.Pixels(ml, h, w, result.GetValue(Grayscale));
     }
 
+    /// <summary>The label column of <paramref name="source"/> as the user knows it: CSV, the --label-column header name; else Label.</summary>
+    public string LabelColumnName(ParseResult result, string source) =>
+        KindOf(result, source) == SourceKind.Csv ? result.GetValue(LabelColumn)! : LabelKeys.Label;
+
     private static IDataView LoadIdx(MLContext ml, string source)
     {
         if (IsFashionMnist(source)) return FashionMnist.Load(ml, test: source == "fashion-mnist:test");

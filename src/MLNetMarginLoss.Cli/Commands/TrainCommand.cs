@@ -87,13 +87,20 @@ internal static class TrainCommand
             // The output: its folder is created if missing; the lock refuses a second run writing the same --out.
             using var outputLock = OutputLock.Acquire(outPath);
 
-            // 2. The data, as IDataViews.
+            // 2. The data, as IDataViews; validation labels must be classes of the training data.
             var ml = new MLContext(seed: (int)(options.Seed & int.MaxValue));
             var raw = data.Load(ml, result);
             if (result.GetValue(limit) is { } n) raw = ml.Data.TakeRows(raw, n);
             var classes = LabelKeys.TrainingClasses(raw);
             var train = LabelKeys.Keyed(ml, raw, classes);
-            var valid = result.GetValue(validation) is { } v ? LabelKeys.Keyed(ml, data.Load(ml, result, v), classes) : null;
+            IDataView? valid = null;
+            if (result.GetValue(validation) is { } v)
+            {
+                var rawValid = data.Load(ml, result, v);
+                string trainingName = result.GetValue(limit) is { } rows ? $"the first {rows} rows of {result.GetValue(data.Data)}, --limit" : result.GetValue(data.Data)!;
+                LabelKeys.RequireKnown(ml, rawValid, v, data.LabelColumnName(result, v), classes, $"the training data ({trainingName})");
+                valid = LabelKeys.Keyed(ml, rawValid, classes);
+            }
 
             // 3. The pipeline: preparation (images), then the trainer.
             var preparation = data.Preparation(ml, result, backboneName)?.Fit(train);

@@ -164,6 +164,37 @@ public sealed class CliDataTests
     }
 
     [TestMethod]
+    public void AValidationLabelUnseenInTrainingIsNamedWithItsFileAndRow()
+    {
+        string train = Path.Combine(_root, "seen.csv"), valid = Path.Combine(_root, "unseen.csv"), model = Model("unseen");
+        File.WriteAllText(train, "Kind,a,b\ncat,1,2\ndog,3,4\ncat,1,3\ndog,3,5\n");
+        File.WriteAllText(valid, "Kind,a,b\ncat,1,2\ndog,3,4\nbird,1,3\n");
+        var r = CliRunner.Run("train", "--data", train, "--validation", valid, "--label-column", "Kind", "--out", model);
+        Assert.AreEqual(1, r.ExitCode, r.StdErr);
+        Assert.HasCount(1, r.ErrLines, r.StdErr);
+        Assert.AreEqual($"error: {valid}: row 3, column 'Kind': label 'bird' does not occur in the training data ({train}), whose classes are 'cat', 'dog'.", r.ErrLines[0]);
+        Assert.IsFalse(File.Exists(model));
+
+        // --limit can leave a class out of the training data: the message says so.
+        r = CliRunner.Run("train", "--data", train, "--limit", "1", "--validation", valid, "--label-column", "Kind", "--out", model);
+        Assert.AreEqual(1, r.ExitCode, r.StdErr);
+        StringAssert.Contains(r.ErrLines[^1], $"row 2, column 'Kind': label 'dog' does not occur in the training data (the first 1 rows of {train}, --limit)");
+    }
+
+    [TestMethod]
+    public void AValidationImageOfAClassUnseenInTrainingIsNamed()
+    {
+        string train = Path.Combine(_root, "seen-images"), valid = Path.Combine(_root, "unseen-images");
+        FashionMnistImageFiles.Write(train, new Dictionary<int, string> { [1] = "trouser", [7] = "sneaker" }, perClass: 4, jpeg: _ => false);
+        var written = FashionMnistImageFiles.Write(valid, new Dictionary<int, string> { [1] = "trouser", [8] = "bag" }, perClass: 2, jpeg: _ => false);
+        var r = CliRunner.Run("train", "--data", train, "--validation", valid, "--grayscale", "--out", Model("unseen-images"));
+        Assert.AreEqual(1, r.ExitCode, r.StdErr);
+        string bag = written.First(w => w.ClassName == "bag").Path;
+        Assert.AreEqual($"error: {bag}: its class 'bag' (the folder it is in) does not occur in the training data ({train}), whose classes are 'sneaker', 'trouser'.",
+            r.ErrLines.Single(l => l.StartsWith("error: ", StringComparison.Ordinal)));
+    }
+
+    [TestMethod]
     public void LowercaseLabelHeaderGetsAHint()
     {
         string csv = Path.Combine(_root, "lower.csv");
