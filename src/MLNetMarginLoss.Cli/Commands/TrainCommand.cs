@@ -93,12 +93,14 @@ internal static class TrainCommand
             if (result.GetValue(limit) is { } n) raw = ml.Data.TakeRows(raw, n);
             var classes = LabelKeys.TrainingClasses(raw);
             var train = LabelKeys.Keyed(ml, raw, classes);
+            data.ReportResizing(raw, result.GetValue(data.Data)!, result, backboneName);
             IDataView? valid = null;
             if (result.GetValue(validation) is { } v)
             {
                 var rawValid = data.Load(ml, result, v);
                 string trainingName = result.GetValue(limit) is { } rows ? $"the first {rows} rows of {result.GetValue(data.Data)}, --limit" : result.GetValue(data.Data)!;
                 LabelKeys.RequireKnown(ml, rawValid, v, data.LabelColumnName(result, v), classes, $"the training data ({trainingName})");
+                data.ReportResizing(rawValid, v, result, backboneName);
                 valid = LabelKeys.Keyed(ml, rawValid, classes);
             }
 

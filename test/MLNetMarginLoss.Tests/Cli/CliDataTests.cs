@@ -195,6 +195,30 @@ public sealed class CliDataTests
     }
 
     [TestMethod]
+    public void AnImageFolderReportsWhatItSkipsAndWhatItResizes()
+    {
+        string folder = Path.Combine(_root, "mixed");
+        FashionMnistImageFiles.Write(folder, new Dictionary<int, string> { [1] = "trouser", [7] = "sneaker" }, perClass: 6, jpeg: _ => false);
+        // Two larger images, other files in the class folders, a nested folder, and a file beside the class folders.
+        var big = FashionMnistImageFiles.Encode(new byte[40 * 32], 40, 32, jpeg: false);
+        File.WriteAllBytes(Path.Combine(folder, "trouser", "big1.png"), big);
+        File.WriteAllBytes(Path.Combine(folder, "sneaker", "big2.png"), big);
+        foreach (var name in new[] { "notes.txt", "labels.csv", "a.json", "b.json", "c.json", "d.json" })
+            File.WriteAllText(Path.Combine(folder, "trouser", name), "not an image");
+        Directory.CreateDirectory(Path.Combine(folder, "sneaker", "more"));
+        File.WriteAllText(Path.Combine(folder, "README.md"), "the data");
+
+        var r = CliRunner.Run("train", "--data", folder, "--grayscale", "--image-size", "24x20", "--epochs", "1", "--embedding-size", "8", "--batch-size", "8",
+            "--out", Model("mixed"));
+        Assert.AreEqual(0, r.ExitCode, r.StdErr);
+        string[] relative = [.. new[] { "a.json", "b.json", "c.json", "d.json", "labels.csv", "notes.txt" }.Select(n => Path.Combine("trouser", n))];
+        CollectionAssert.Contains(r.ErrLines, $"warning: {folder}: skipped 6 file(s) without an image extension (.png, .jpg, .jpeg, .bmp, .gif, .webp): {string.Join(", ", relative[..5])}, … and 1 more.", r.StdErr);
+        CollectionAssert.Contains(r.ErrLines, $"warning: {folder}: skipped 1 folder(s) inside class folders (only the images directly in a class folder are read): {Path.Combine("sneaker", "more")}.", r.StdErr);
+        CollectionAssert.Contains(r.ErrLines, $"warning: {folder}: skipped 1 file(s) beside the class folders (only class folders are read): README.md.", r.StdErr);
+        CollectionAssert.Contains(r.ErrLines, $"{folder}: resizing 14 image(s) to 24x20 (--image-size) from 28x28 (12), 40x32 (2); where the aspect ratio differs, the centre is cropped.", r.StdErr);
+    }
+
+    [TestMethod]
     public void LowercaseLabelHeaderGetsAHint()
     {
         string csv = Path.Combine(_root, "lower.csv");
