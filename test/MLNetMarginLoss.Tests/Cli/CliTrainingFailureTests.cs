@@ -13,78 +13,56 @@ public sealed class CliTrainingFailureTests
 {
     private static readonly string[] CSharpOptionNames = ["MaxEpoch", "SoftmaxWarmupEpochs", "LearningRate", "BatchSize", "EarlyStoppingPatience", "EmbeddingSize", "(Parameter"];
 
-    private static string TempModel() => Path.Combine(Path.GetTempPath(), $"mlnet-margin-cli-{Guid.NewGuid():N}-model.zip");
+    private string _root = "";
 
-    private static void Delete(string model)
-    {
-        File.Delete(model);
-        File.Delete(Path.ChangeExtension(model, null) + "-training.png");
-    }
+    [TestInitialize]
+    public void CreateRoot() => _root = Directory.CreateTempSubdirectory("mlnet-margin-cli-failure-").FullName;
+
+    [TestCleanup]
+    public void RemoveRoot() => Directory.Delete(_root, recursive: true);
+
+    private string Model => Path.Combine(_root, "model.zip");
 
     [TestMethod]
     public void ARunThatLearnedNothingWarnsWithTheFlagsToChange()
     {
-        string model = TempModel();
-        try
-        {
-            // Adam at a learning rate of 10,000: the run finishes, at chance level.
-            var r = CliRunner.Run("train", "--data", "fashion-mnist", "--limit", "1000", "--epochs", "1", "--learning-rate", "10000", "--out", model, "--json");
-            Assert.AreEqual(0, r.ExitCode, r.StdErr);
-            var warning = r.ErrLines.SingleOrDefault(l => l.StartsWith("warning: training failed", StringComparison.Ordinal));
-            Assert.IsNotNull(warning, r.StdErr);
-            StringAssert.Contains(warning, "--learning-rate 10000 is far above the usual 0.001 for adam");
-            using var json = JsonDocument.Parse(r.OutLines[^1]);
-            Assert.IsTrue(json.RootElement.GetProperty("trainingFailed").GetBoolean());
-            double accuracy = json.RootElement.GetProperty("accuracy").GetDouble(), chance = json.RootElement.GetProperty("chanceAccuracy").GetDouble();
-            Assert.IsLessThan(TrainingFailure.Threshold(chance), accuracy, "the criterion the warning states");
-            StringAssert.StartsWith(json.RootElement.GetProperty("warning").GetString(), "training failed");
-        }
-        finally
-        {
-            Delete(model);
-        }
+        // Adam at a learning rate of 10,000: the run finishes, at chance level.
+        var r = CliRunner.Run("train", "--data", "fashion-mnist", "--limit", "1000", "--epochs", "1", "--learning-rate", "10000", "--out", Model, "--json");
+        Assert.AreEqual(0, r.ExitCode, r.StdErr);
+        var warning = r.ErrLines.SingleOrDefault(l => l.StartsWith("warning: training failed", StringComparison.Ordinal));
+        Assert.IsNotNull(warning, r.StdErr);
+        StringAssert.Contains(warning, "--learning-rate 10000 is far above the usual 0.001 for adam");
+        using var json = JsonDocument.Parse(r.OutLines[^1]);
+        Assert.IsTrue(json.RootElement.GetProperty("trainingFailed").GetBoolean());
+        double accuracy = json.RootElement.GetProperty("accuracy").GetDouble(), chance = json.RootElement.GetProperty("chanceAccuracy").GetDouble();
+        Assert.IsLessThan(TrainingFailure.Threshold(chance), accuracy, "the criterion the warning states");
+        StringAssert.StartsWith(json.RootElement.GetProperty("warning").GetString(), "training failed");
     }
 
     [TestMethod]
     public void ARunThatLearnedIsNotFlagged()
     {
-        string model = TempModel();
-        try
-        {
-            var r = CliRunner.Run("train", "--data", "fashion-mnist", "--limit", "1000", "--epochs", "1", "--embedding-size", "32", "--out", model, "--json");
-            Assert.AreEqual(0, r.ExitCode, r.StdErr);
-            Assert.DoesNotContain("warning: training failed", r.StdErr);
-            using var json = JsonDocument.Parse(r.OutLines[^1]);
-            Assert.IsFalse(json.RootElement.GetProperty("trainingFailed").GetBoolean());
-            Assert.IsFalse(json.RootElement.TryGetProperty("warning", out _));
-            Assert.IsGreaterThan(TrainingFailure.Threshold(json.RootElement.GetProperty("chanceAccuracy").GetDouble()), json.RootElement.GetProperty("accuracy").GetDouble());
-        }
-        finally
-        {
-            Delete(model);
-        }
+        var r = CliRunner.Run("train", "--data", "fashion-mnist", "--limit", "1000", "--epochs", "1", "--embedding-size", "32", "--out", Model, "--json");
+        Assert.AreEqual(0, r.ExitCode, r.StdErr);
+        Assert.DoesNotContain("warning: training failed", r.StdErr);
+        using var json = JsonDocument.Parse(r.OutLines[^1]);
+        Assert.IsFalse(json.RootElement.GetProperty("trainingFailed").GetBoolean());
+        Assert.IsFalse(json.RootElement.TryGetProperty("warning", out _));
+        Assert.IsGreaterThan(TrainingFailure.Threshold(json.RootElement.GetProperty("chanceAccuracy").GetDouble()), json.RootElement.GetProperty("accuracy").GetDouble());
     }
 
     [TestMethod]
     public void ADivergedRunNamesTheFlagsToChange()
     {
-        string model = TempModel();
-        try
-        {
-            // A plain softmax head at 1e30: the loss is NaN within the first batches.
-            var r = CliRunner.Run("train", "--data", "fashion-mnist", "--limit", "1000", "--epochs", "1", "--head", "softmax", "--learning-rate", "1e30", "--out", model);
-            Assert.AreEqual(1, r.ExitCode, r.StdErr);
-            var error = r.ErrLines.Single(l => l.StartsWith("error: ", StringComparison.Ordinal));
-            StringAssert.StartsWith(error, "error: Training diverged: the loss is NaN at epoch 1");
-            StringAssert.Contains(error, "--learning-rate");
-            StringAssert.Contains(error, "--softmax-warmup");
-            foreach (var name in CSharpOptionNames) Assert.DoesNotContain(name, error);
-            Assert.IsFalse(File.Exists(model), "a diverged run wrote a model");
-        }
-        finally
-        {
-            Delete(model);
-        }
+        // A plain softmax head at 1e30: the loss is NaN within the first batches.
+        var r = CliRunner.Run("train", "--data", "fashion-mnist", "--limit", "1000", "--epochs", "1", "--head", "softmax", "--learning-rate", "1e30", "--out", Model);
+        Assert.AreEqual(1, r.ExitCode, r.StdErr);
+        var error = r.ErrLines.Single(l => l.StartsWith("error: ", StringComparison.Ordinal));
+        StringAssert.StartsWith(error, "error: Training diverged: the loss is NaN at epoch 1");
+        StringAssert.Contains(error, "--learning-rate");
+        StringAssert.Contains(error, "--softmax-warmup");
+        foreach (var name in CSharpOptionNames) Assert.DoesNotContain(name, error);
+        Assert.IsFalse(File.Exists(Model), "a diverged run wrote a model");
     }
 
     public static IEnumerable<object[]> BadOptions =>
