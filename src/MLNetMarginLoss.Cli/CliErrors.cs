@@ -4,8 +4,8 @@ namespace MLNetMarginLoss.Cli;
 
 /// <summary>
 /// Runs a command body and turns any failure into one clear line on stderr and exit code 1: the message alone, without
-/// .NET's "(Parameter 'x')" or "Actual value was …" suffixes or exception type names, and no stack trace (set
-/// MLNET_MARGIN_DEBUG=1 to see one).
+/// .NET's "(Parameter 'x')" or "Actual value was …" suffixes or exception type names, with the library's option names
+/// written as the flags that set them (<see cref="OptionFlags"/>), and no stack trace (set MLNET_MARGIN_DEBUG=1 to see one).
 /// </summary>
 internal static partial class CliErrors
 {
@@ -35,7 +35,10 @@ internal static partial class CliErrors
         {
             OperationCanceledException => "cancelled.",
             OutOfMemoryException => "out of memory: use --limit or a smaller --batch-size.",
-            _ => Clean(e.Message),
+            TrainingDivergedException diverged => TrainingFailure.Describe(diverged),
+            Data.DataFormatException => Clean(e.Message), // about the data, not the options
+            ArgumentException argument => OptionFlags.ForArgument(argument, Clean(e.Message)),
+            _ => OptionFlags.Translate(Clean(e.Message)),
         };
     }
 

@@ -24,6 +24,7 @@ internal static class CliEvaluation
             ["logLoss"] = metrics.LogLoss,
             ["logLossReduction"] = metrics.LogLossReduction,
             ["rows"] = report.TotalSupport,
+            ["chanceAccuracy"] = ChanceAccuracy(metrics.ConfusionMatrix),
         };
         if (knnK > 0 && keyedGallery is null)
         {
@@ -67,5 +68,13 @@ internal static class CliEvaluation
             Console.WriteLine($"embeddings: mean intra-class angle {g.MeanIntraClassAngle:F1}°, min angle between class centres {g.MinInterClassCenterAngle:F1}°");
         }
         return values;
+    }
+
+    /// <summary>The accuracy of always answering the most frequent true class (rows of ML.NET's confusion matrix): the chance level.</summary>
+    private static double ChanceAccuracy(Microsoft.ML.Data.ConfusionMatrix matrix)
+    {
+        var rows = matrix.Counts.Select(row => row.Sum()).ToArray();
+        double total = rows.Sum();
+        return total > 0 ? rows.Max() / total : 0;
     }
 }

@@ -94,6 +94,28 @@ internal sealed class DataOptions
         return ImageFolder.Pixels(ml, h, w, result.GetValue(Grayscale));
     }
 
+    /// <summary>The label column of <paramref name="source"/> as the user knows it: CSV, the --label-column header name; else Label.</summary>
+    public string LabelColumnName(ParseResult result, string source) =>
+        KindOf(result, source) == SourceKind.Csv ? result.GetValue(LabelColumn)! : LabelKeys.Label;
+
+    /// <summary>
+    /// For an image folder, says on stderr when its images are resized for training: how many, from which sizes
+    /// (height×width, as --image-size) to which, and that the centre is cropped where the aspect ratio differs.
+    /// </summary>
+    public void ReportResizing(IDataView listed, string source, ParseResult result, string? backbone)
+    {
+        if (KindOf(result, source) != SourceKind.Images) return;
+        var (h, w) = backbone is null ? ParseImageSize(result) : (PretrainedBackbone.ResNet18ImageSize, PretrainedBackbone.ResNet18ImageSize);
+        var other = ImageFolder.Sizes(listed).Where(s => s.Height != h || s.Width != w).ToArray();
+        if (other.Length == 0) return;
+        int count = other.Sum(s => s.Count), shown = 5;
+        string from = string.Join(", ", other.Take(shown).Select(s => $"{s.Height}x{s.Width} ({s.Count})"))
+            + (other.Length > shown ? $", … ({other.Length} sizes in all)" : "");
+        bool cropped = other.Any(s => (long)s.Height * w != (long)s.Width * h);
+        Console.Error.WriteLine($"{source}: resizing {count} image(s) to {h}x{w}{(backbone is null ? " (--image-size)" : " (the ResNet-18 backbone's input)")} from {from}"
+            + (cropped ? "; where the aspect ratio differs, the centre is cropped." : "."));
+    }
+
     private static IDataView LoadIdx(MLContext ml, string source)
     {
         if (IsFashionMnist(source)) return FashionMnist.Load(ml, test: source == "fashion-mnist:test");

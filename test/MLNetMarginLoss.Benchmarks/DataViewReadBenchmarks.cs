@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 using MLNetMarginLoss.MLNet;
 
 namespace MLNetMarginLoss.Benchmarks;
@@ -7,7 +8,8 @@ namespace MLNetMarginLoss.Benchmarks;
 /// <summary>
 /// What the trainer pays to read its input: the 60,000 Fashion-MNIST training rows (784 floats each) from an
 /// IDataView into the engine's contiguous arrays, straight from the in-memory view and through a MapValueToKey
-/// transformer as in a user's pipeline. Compare with one MLP epoch (<c>mlnet-margin bench</c>).
+/// transformer as in a user's pipeline, and the bare cursor loop beneath both (one cursor, every row copied into a
+/// float[]). Compare with one MLP epoch (<c>mlnet-margin bench</c>).
 /// <c>dotnet run -c Release --project test/MLNetMarginLoss.Benchmarks -- --filter '*DataViewRead*'</c>
 /// </summary>
 [SimpleJob(launchCount: 1, warmupCount: 2, iterationCount: 8)]
@@ -33,4 +35,24 @@ public class DataViewReadBenchmarks
     /// <summary>Through MapValueToKey.</summary>
     [Benchmark]
     public int ThroughMapValueToKey() => DataViewReader.Read(_mapped, "Features", "Label", new Engine.TensorShape(1, 28, 28), "bench", requireLabels: true).Count;
+
+    /// <summary>One sequential cursor over Features, every row copied into one float[], without the reader's checks or parallel cursors.</summary>
+    [Benchmark]
+    public int OneCursor()
+    {
+        var column = _view.Schema["Features"];
+        int size = ((VectorDataViewType)column.Type).Size;
+        var result = new float[(_view.GetRowCount() ?? 0) * size];
+        using var cursor = _view.GetRowCursor([column]);
+        var getter = cursor.GetGetter<VBuffer<float>>(column);
+        VBuffer<float> row = default;
+        int offset = 0;
+        while (cursor.MoveNext())
+        {
+            getter(ref row);
+            row.GetValues().CopyTo(result.AsSpan(offset, size));
+            offset += size;
+        }
+        return offset;
+    }
 }

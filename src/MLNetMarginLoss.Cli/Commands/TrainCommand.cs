@@ -9,8 +9,10 @@ namespace MLNetMarginLoss.Cli.Commands;
 /// <summary>
 /// <c>train</c>: an ML.NET pipeline (the data's preparation for images, MapValueToKey, the margin trainer), metrics on
 /// the validation data (else the training data), the standard ML.NET model saved with mlContext.Model.Save, and its
-/// training curves as a PNG beside it (<c>&lt;out&gt;-training.png</c>).
+/// training curves as a PNG beside it (<c>&lt;out&gt;-training.png</c>), both written by one run: <see cref="OutputLock"/>
+/// refuses a second run writing the same <c>--out</c>, and creates a missing output folder.
 /// Options and the output path are checked before any data is read; <c>--limit</c> applies to the training data only.
+/// A run whose accuracy is no better than chance ends with a warning (<see cref="TrainingFailure"/>).
 /// </summary>
 internal static class TrainCommand
 {
@@ -35,7 +37,7 @@ internal static class TrainCommand
         var warmup = new Option<int>("--softmax-warmup") { Description = "Epochs without margin before the margin head starts.", DefaultValueFactory = _ => 0 };
         var checkpoint = new Option<string?>("--checkpoint-dir") { Description = "Write a checkpoint every epoch and resume from it." };
         var validation = new Option<string?>("--validation") { Description = "Validation data (same kind as --data); metrics are reported on it." };
-        var output = new Option<string>("--out") { Description = "Where to save the model (a standard ML.NET .zip).", DefaultValueFactory = _ => "model.zip" };
+        var output = new Option<string>("--out") { Description = "Where to save the model (a standard ML.NET .zip; its training curves go beside it as <name>-training.png). A missing folder is created; a second run writing the same --out at the same time is refused.", DefaultValueFactory = _ => "model.zip" };
         var json = new Option<bool>("--json") { Description = "End with one JSON line of metrics." };
         var backend = BackendOptions.Create();
 
@@ -81,16 +83,26 @@ internal static class TrainCommand
                 throw new ArgumentException("--schedule plateau needs --validation data to watch.");
             _ = new ArcFaceTrainer(options); // validates every option, the head's ranges included
             string outPath = result.GetValue(output)!;
-            AtomicFile.CheckDestination(outPath);
             data.Validate(result);
+            // The output: its folder is created if missing; the lock refuses a second run writing the same --out.
+            using var outputLock = OutputLock.Acquire(outPath);
 
-            // 2. The data, as IDataViews.
+            // 2. The data, as IDataViews; validation labels must be classes of the training data.
             var ml = new MLContext(seed: (int)(options.Seed & int.MaxValue));
             var raw = data.Load(ml, result);
             if (result.GetValue(limit) is { } n) raw = ml.Data.TakeRows(raw, n);
             var classes = LabelKeys.TrainingClasses(raw);
             var train = LabelKeys.Keyed(ml, raw, classes);
-            var valid = result.GetValue(validation) is { } v ? LabelKeys.Keyed(ml, data.Load(ml, result, v), classes) : null;
+            data.ReportResizing(raw, result.GetValue(data.Data)!, result, backboneName);
+            IDataView? valid = null;
+            if (result.GetValue(validation) is { } v)
+            {
+                var rawValid = data.Load(ml, result, v);
+                string trainingName = result.GetValue(limit) is { } rows ? $"the first {rows} rows of {result.GetValue(data.Data)}, --limit" : result.GetValue(data.Data)!;
+                LabelKeys.RequireKnown(ml, rawValid, v, data.LabelColumnName(result, v), classes, $"the training data ({trainingName})");
+                data.ReportResizing(rawValid, v, result, backboneName);
+                valid = LabelKeys.Keyed(ml, rawValid, classes);
+            }
 
             // 3. The pipeline: preparation (images), then the trainer.
             var preparation = data.Preparation(ml, result, backboneName)?.Fit(train);
@@ -111,7 +123,8 @@ internal static class TrainCommand
             string curves = Plotting.TrainingCurvePlot.Save(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outPath))!, Path.GetFileNameWithoutExtension(outPath) + "-training.png"),
                 model.History, $"{options.Head} with the {options.Encoder.Kind.ToString().ToLowerInvariant()} encoder");
 
-            // 5. Metrics on the validation data (k-NN against the training embeddings), else on the training data.
+            // 5. Metrics on the validation data (k-NN against the training embeddings), else on the training data;
+            //    a run whose accuracy is no better than chance gets a warning naming the flags to change.
             string on = valid is null ? "training" : "validation";
             Console.WriteLine($"{on} data:");
             var values = CliEvaluation.Run(ml, saved, valid ?? train, valid is null ? null : train, knnK: 5, retrieval: false, pairs: 0, diagnostics: false);
@@ -124,6 +137,13 @@ internal static class TrainCommand
             Console.WriteLine($"saved {Path.GetFullPath(outPath)}");
             Console.WriteLine($"training curves: {curves}");
             values["trainingCurves"] = curves;
+            string? failure = TrainingFailure.Check((double)values["accuracy"]!, (double)values["chanceAccuracy"]!, on, options);
+            values["trainingFailed"] = failure is not null;
+            if (failure is not null)
+            {
+                values["warning"] = failure;
+                Console.Error.WriteLine("warning: " + failure);
+            }
             if (result.GetValue(json)) JsonLine.Write(values);
             return 0;
         }));

@@ -14,7 +14,8 @@ namespace MLNetMarginLoss;
 /// </summary>
 /// <remarks>
 /// <para>Rows come in a stable order: class folders sorted by name (ordinal), then files sorted by name (ordinal)
-/// within each. Files whose extension is not in <see cref="Extensions"/> are ignored, as are nested folders.</para>
+/// within each. Files whose extension is not in <see cref="Extensions"/> are skipped, as are nested folders and files
+/// beside the class folders; <see cref="Load"/> reports what it skipped through its <c>warn</c> callback.</para>
 /// <para><c>ImagePath</c> is the image's full path (text). <c>Label</c> is a key over the class-folder names, in
 /// sorted order, with the names as KeyValues, as in <see cref="InMemoryDataView"/>; so
 /// <c>MapValueToKey("Label")</c> and <c>MapKeyToValue("PredictedLabel")</c> give folder names back.</para>
@@ -41,7 +42,9 @@ public static class ImageFolder
     /// <param name="root">The folder of class folders.</param>
     /// <param name="warn">
     /// Receives a one-line warning for each class folder without images, which is then left out (it does not become a
-    /// class). When null, such a folder is an error.
+    /// class), and one line for each kind of thing skipped — files without an image extension and folders inside the
+    /// class folders that are read, files beside the class folders — with how many and the first few names. When null,
+    /// a class folder without images is an error and skipped files are not reported.
     /// </param>
     /// <param name="verifyPixels">Also decode every image fully (slower: a whole decode per file) and fail on truncated pixel data.</param>
     /// <returns>An in-memory view of (<c>ImagePath</c>, <c>Label</c>) rows.</returns>
@@ -58,26 +61,37 @@ public static class ImageFolder
         var classNames = new List<string>();
         var paths = new List<string>();
         var labels = new List<int>();
+        var notImages = new List<string>();
+        var nestedFolders = new List<string>();
         foreach (var dir in classDirs)
         {
             string name = Path.GetFileName(dir);
-            string[] files = [.. Directory.GetFiles(dir)
-                .Where(f => Extensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
-                .Order(StringComparer.Ordinal)];
-            if (files.Length == 0)
+            string[] files = [.. Directory.GetFiles(dir).Order(StringComparer.Ordinal)];
+            string[] images = [.. files.Where(IsImage)];
+            if (images.Length == 0)
             {
                 string problem = $"class folder '{name}' has no images ({string.Join(", ", Extensions)})";
                 if (warn is null) throw new DataFormatException(dir, problem + ".");
                 warn($"{dir}: {problem}; it is left out.");
                 continue;
             }
-            foreach (var file in files)
+            // What a class folder that is read holds besides its images (a folder left out is reported as a whole above).
+            notImages.AddRange(files.Where(f => !IsImage(f)).Select(f => Path.GetRelativePath(root, f)));
+            nestedFolders.AddRange(Directory.GetDirectories(dir).Order(StringComparer.Ordinal).Select(d => Path.GetRelativePath(root, d)));
+            foreach (var file in images)
             {
                 CheckReadable(file, verifyPixels);
                 paths.Add(Path.GetFullPath(file));
                 labels.Add(classNames.Count);
             }
             classNames.Add(name);
+        }
+        if (warn is not null)
+        {
+            ReportSkipped(warn, root, notImages, $"file(s) without an image extension ({string.Join(", ", Extensions)})");
+            ReportSkipped(warn, root, nestedFolders, "folder(s) inside class folders (only the images directly in a class folder are read)");
+            ReportSkipped(warn, root, [.. Directory.GetFiles(root).Order(StringComparer.Ordinal).Select(f => Path.GetRelativePath(root, f))],
+                "file(s) beside the class folders (only class folders are read)");
         }
         if (paths.Count == 0) throw new DataFormatException(root, "no class folder has images.");
 
@@ -133,6 +147,56 @@ public static class ImageFolder
     {
         var list = Load(mlContext, root, warn, verifyPixels);
         return Pixels(mlContext, height, width, grayscale).Fit(list).Transform(list);
+    }
+
+    /// <summary>
+    /// The sizes of the images a view lists (such as <see cref="Load"/>'s), read from their headers without decoding
+    /// the pixels: each distinct width × height with how many images have it, most common first. Use it to tell what
+    /// <see cref="Pixels"/> will resize.
+    /// </summary>
+    /// <param name="images">A view with a text column of image paths.</param>
+    /// <param name="imagePathColumnName">That column.</param>
+    /// <exception cref="DataFormatException">An image cannot be read (the message names it).</exception>
+    public static IReadOnlyList<(int Width, int Height, int Count)> Sizes(IDataView images, string imagePathColumnName = ImagePathColumnName)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        var counts = new Dictionary<(int Width, int Height), int>();
+        foreach (var path in images.GetColumn<string>(imagePathColumnName))
+        {
+            var size = ReadSize(path);
+            counts[size] = counts.GetValueOrDefault(size) + 1;
+        }
+        return [.. counts.OrderByDescending(c => c.Value).ThenBy(c => c.Key.Width).ThenBy(c => c.Key.Height)
+            .Select(c => (c.Key.Width, c.Key.Height, c.Value))];
+    }
+
+    /// <summary>How many names <see cref="Load"/>'s reports of skipped files list before "… and N more".</summary>
+    private const int SkippedNamesShown = 5;
+
+    private static bool IsImage(string file) => Extensions.Contains(Path.GetExtension(file).ToLowerInvariant());
+
+    /// <summary>One line for <paramref name="warn"/>: how many <paramref name="what"/> were skipped, and the first few names.</summary>
+    private static void ReportSkipped(Action<string> warn, string root, IReadOnlyList<string> names, string what)
+    {
+        if (names.Count == 0) return;
+        string shown = string.Join(", ", names.Take(SkippedNamesShown));
+        string more = names.Count > SkippedNamesShown ? $", … and {names.Count - SkippedNamesShown} more" : "";
+        warn($"{root}: skipped {names.Count} {what}: {shown}{more}.");
+    }
+
+    /// <summary>An image's width and height from its header.</summary>
+    private static (int Width, int Height) ReadSize(string file)
+    {
+        try
+        {
+            using var codec = SKCodec.Create(file, out _);
+            if (codec is not null && codec.Info.Width > 0 && codec.Info.Height > 0) return (codec.Info.Width, codec.Info.Height);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new DataFormatException(file, $"cannot be read: {e.Message}", e);
+        }
+        throw new DataFormatException(file, "is not a readable image.");
     }
 
     /// <summary>Throws unless Skia recognises the file and can read its whole header (and, when asked, all its pixels).</summary>

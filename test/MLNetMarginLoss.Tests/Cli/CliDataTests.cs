@@ -147,9 +147,9 @@ public sealed class CliDataTests
         string nowhere = Path.Combine(_root, "no-such-data.csv");
         foreach (var (args, expected) in new (string[], string)[]
         {
-            (["--epochs", "0"], "MaxEpoch is 0"),
-            (["--margin", "2.5"], "margin"),
-            (["--out", Path.Combine(_root, "missing-dir", "model.zip")], "missing-dir"),
+            (["--epochs", "0"], "--epochs is 0"),
+            (["--margin", "2.5"], "--margin"),
+            (["--out", _root], "is a folder"),
             (["--optimizer", "Adamm"], "adam, adamw, sgd or adadelta"),
         })
         {
@@ -161,6 +161,61 @@ public sealed class CliDataTests
             Assert.DoesNotContain("(Parameter", r.ErrLines[0]);
             Assert.DoesNotContain("Actual value was", r.ErrLines[0]);
         }
+    }
+
+    [TestMethod]
+    public void AValidationLabelUnseenInTrainingIsNamedWithItsFileAndRow()
+    {
+        string train = Path.Combine(_root, "seen.csv"), valid = Path.Combine(_root, "unseen.csv"), model = Model("unseen");
+        File.WriteAllText(train, "Kind,a,b\ncat,1,2\ndog,3,4\ncat,1,3\ndog,3,5\n");
+        File.WriteAllText(valid, "Kind,a,b\ncat,1,2\ndog,3,4\nbird,1,3\n");
+        var r = CliRunner.Run("train", "--data", train, "--validation", valid, "--label-column", "Kind", "--out", model);
+        Assert.AreEqual(1, r.ExitCode, r.StdErr);
+        Assert.HasCount(1, r.ErrLines, r.StdErr);
+        Assert.AreEqual($"error: {valid}: row 3, column 'Kind': label 'bird' does not occur in the training data ({train}), whose classes are 'cat', 'dog'.", r.ErrLines[0]);
+        Assert.IsFalse(File.Exists(model));
+
+        // --limit can leave a class out of the training data: the message says so.
+        r = CliRunner.Run("train", "--data", train, "--limit", "1", "--validation", valid, "--label-column", "Kind", "--out", model);
+        Assert.AreEqual(1, r.ExitCode, r.StdErr);
+        StringAssert.Contains(r.ErrLines[^1], $"row 2, column 'Kind': label 'dog' does not occur in the training data (the first 1 rows of {train}, --limit)");
+    }
+
+    [TestMethod]
+    public void AValidationImageOfAClassUnseenInTrainingIsNamed()
+    {
+        string train = Path.Combine(_root, "seen-images"), valid = Path.Combine(_root, "unseen-images");
+        FashionMnistImageFiles.Write(train, new Dictionary<int, string> { [1] = "trouser", [7] = "sneaker" }, perClass: 4, jpeg: _ => false);
+        var written = FashionMnistImageFiles.Write(valid, new Dictionary<int, string> { [1] = "trouser", [8] = "bag" }, perClass: 2, jpeg: _ => false);
+        var r = CliRunner.Run("train", "--data", train, "--validation", valid, "--grayscale", "--out", Model("unseen-images"));
+        Assert.AreEqual(1, r.ExitCode, r.StdErr);
+        string bag = written.First(w => w.ClassName == "bag").Path;
+        Assert.AreEqual($"error: {bag}: its class 'bag' (the folder it is in) does not occur in the training data ({train}), whose classes are 'sneaker', 'trouser'.",
+            r.ErrLines.Single(l => l.StartsWith("error: ", StringComparison.Ordinal)));
+    }
+
+    [TestMethod]
+    public void AnImageFolderReportsWhatItSkipsAndWhatItResizes()
+    {
+        string folder = Path.Combine(_root, "mixed");
+        FashionMnistImageFiles.Write(folder, new Dictionary<int, string> { [1] = "trouser", [7] = "sneaker" }, perClass: 6, jpeg: _ => false);
+        // Two larger images, other files in the class folders, a nested folder, and a file beside the class folders.
+        var big = FashionMnistImageFiles.Encode(new byte[40 * 32], 40, 32, jpeg: false);
+        File.WriteAllBytes(Path.Combine(folder, "trouser", "big1.png"), big);
+        File.WriteAllBytes(Path.Combine(folder, "sneaker", "big2.png"), big);
+        foreach (var name in new[] { "notes.txt", "labels.csv", "a.json", "b.json", "c.json", "d.json" })
+            File.WriteAllText(Path.Combine(folder, "trouser", name), "not an image");
+        Directory.CreateDirectory(Path.Combine(folder, "sneaker", "more"));
+        File.WriteAllText(Path.Combine(folder, "README.md"), "the data");
+
+        var r = CliRunner.Run("train", "--data", folder, "--grayscale", "--image-size", "24x20", "--epochs", "1", "--embedding-size", "8", "--batch-size", "8",
+            "--out", Model("mixed"));
+        Assert.AreEqual(0, r.ExitCode, r.StdErr);
+        string[] relative = [.. new[] { "a.json", "b.json", "c.json", "d.json", "labels.csv", "notes.txt" }.Select(n => Path.Combine("trouser", n))];
+        CollectionAssert.Contains(r.ErrLines, $"warning: {folder}: skipped 6 file(s) without an image extension (.png, .jpg, .jpeg, .bmp, .gif, .webp): {string.Join(", ", relative[..5])}, … and 1 more.", r.StdErr);
+        CollectionAssert.Contains(r.ErrLines, $"warning: {folder}: skipped 1 folder(s) inside class folders (only the images directly in a class folder are read): {Path.Combine("sneaker", "more")}.", r.StdErr);
+        CollectionAssert.Contains(r.ErrLines, $"warning: {folder}: skipped 1 file(s) beside the class folders (only class folders are read): README.md.", r.StdErr);
+        CollectionAssert.Contains(r.ErrLines, $"{folder}: resizing 14 image(s) to 24x20 (--image-size) from 28x28 (12), 40x32 (2); where the aspect ratio differs, the centre is cropped.", r.StdErr);
     }
 
     [TestMethod]
