@@ -104,6 +104,8 @@ internal static class TrainCommand
                 return new ArcFaceTrainer(options).Fit(features);
             });
             double seconds = clock.Elapsed.TotalSeconds;
+            if (model.IsEmbeddingModel)
+                Console.Error.WriteLine($"the classifier ({model.ClassifierBytes / 1e9:F1} GB with its class centres and names) does not fit in one ONNX graph (2 GB): saving an embedding model (Embedding only); classify with k-NN over the class centres or a gallery");
 
             // 4. Save the standard ML.NET model (preparation + trained transformer), atomically.
             ITransformer saved = preparation is null ? model : new TransformerChain<ITransformer>([.. (TransformerChain<ITransformer>)preparation, model]);

@@ -157,6 +157,15 @@ public sealed class Options
     /// </summary>
     public int DropOutliersAfterEpoch { get; set; }
 
+    /// <summary>
+    /// Whether the trained model classifies: true adds Score and PredictedLabel beside Embedding, in memory and in the
+    /// saved model. False makes an embedding model (<see cref="ArcFaceTransformer.IsEmbeddingModel"/>): Embedding only,
+    /// with the class centres kept out of the saved ONNX graph; classify by k-NN over the centres
+    /// (<c>mlContext.MulticlassClassification.Trainers.KnnClassifier(model)</c>). A classifier whose class centres and
+    /// names would not fit in one ONNX graph (2 GB) becomes an embedding model even when this is true. Default: true.
+    /// </summary>
+    public bool SaveClassifier { get; set; } = true;
+
     /// <summary>Receives a report after every batch and every epoch.</summary>
     public IProgress<TrainingProgress>? Progress { get; set; }
 
