@@ -1,7 +1,6 @@
 using System.IO.Compression;
 using System.Text.Json.Nodes;
 using Google.Protobuf;
-using MLNetMarginLoss.Heads;
 using MLNetMarginLoss.Persistence;
 using MLNetMarginLoss.Training;
 using Onnx;
@@ -86,18 +85,9 @@ internal static class OnnxModelReader
             tensors[t.Name] = (shape, data);
         }
         HeadBufferMetadata.Read(source, props, tensors);
-        if (props.GetValueOrDefault(EmbeddingModelKey) == "true")
-        {
-            // The class centres were not saved: the head as the manifest describes it, with its initial weights.
-            MarginHead head;
-            try { head = NetworkManifest.Rebuild(source, manifest).Head; }
-            catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or ArgumentException or FormatException or NullReferenceException)
-            {
-                throw new ModelFormatException(source, $"its manifest is not valid: {e.Message}");
-            }
-            foreach (var p in head.Parameters.Concat(head.Buffers)) tensors.TryAdd("head." + p.Name, (p.Dims, p.Value));
-        }
-        return NetworkManifest.FromManifest(source, manifest, tensors);
+        // An embedding model's graph holds no class centres: its head keeps the initial weights (no second copy is made).
+        bool headSaved = props.GetValueOrDefault(EmbeddingModelKey) != "true";
+        return NetworkManifest.FromManifest(source, manifest, tensors, headSaved);
     }
 
     private static byte[] FindOnnxInZip(string path, byte[] zipBytes)

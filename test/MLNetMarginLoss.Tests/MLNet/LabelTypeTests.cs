@@ -97,7 +97,7 @@ public sealed class LabelTypeTests
                 var model = new ArcFaceTrainer(TestModels.SmallMlp(epochs: 1)).Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel")).Fit(labelKey.Transform(train));
                 var scored = model.Transform(View(ml, kind, testRows));
                 expected.Add(Values(scored, "PredictedLabel"));
-                types.Add(scored.Schema["PredictedLabel"].Type.ToString());
+                types.Add(scored.Schema["PredictedLabel"].Type.ToString()!);
                 string path = Path.Combine(Path.GetTempPath(), $"mlnet-margin-label-{kind}-{Guid.NewGuid():N}.zip");
                 paths.Add(path);
                 ml.Model.Save(model, model.OfType<ArcFaceTransformer>().Single().InputSchema, path);
@@ -124,11 +124,11 @@ public sealed class LabelTypeTests
     {
         var column = keyed.Schema["Label"];
         var raw = ((VectorDataViewType)column.Annotations.Schema["KeyValues"].Type).ItemType.RawType;
-        object[] Read<T>() { var v = default(VBuffer<T>); column.GetKeyValues(ref v); return v.DenseValues().Cast<object>().ToArray(); }
+        object[] Read<T>() where T : notnull { var v = default(VBuffer<T>); column.GetKeyValues(ref v); return v.DenseValues().Select(x => (object)x).ToArray(); }
         if (raw == typeof(float)) return Read<float>();
         if (raw == typeof(int)) return Read<int>();
         if (raw == typeof(bool)) return Read<bool>();
-        return Read<ReadOnlyMemory<char>>().Select(m => (object)m.ToString()).ToArray();
+        return Read<ReadOnlyMemory<char>>().Select(m => (object)m.ToString()!).ToArray();
     }
 
     private sealed class FloatRow
