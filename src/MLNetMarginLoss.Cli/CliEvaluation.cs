@@ -13,19 +13,26 @@ internal static class CliEvaluation
         int knnK, bool retrieval, int pairs, bool diagnostics)
     {
         var scored = ml.Data.Cache(model.Transform(keyedData));
-        var metrics = ml.MulticlassClassification.Evaluate(scored, labelColumnName: LabelKeys.Label);
-        var report = ml.MulticlassClassification.ClassificationReport(scored, LabelKeys.Label);
-        Console.WriteLine(report.ToText());
-        Console.WriteLine($"MicroAccuracy: {metrics.MicroAccuracy:F4}, MacroAccuracy: {metrics.MacroAccuracy:F4}, LogLoss: {metrics.LogLoss:F4}, LogLossReduction: {metrics.LogLossReduction:F4}");
-        var values = new Dictionary<string, object?>
+        var values = new Dictionary<string, object?>();
+        if (scored.Schema.GetColumnOrNull("Score") is null)
         {
-            ["accuracy"] = metrics.MicroAccuracy,
-            ["macroAccuracy"] = metrics.MacroAccuracy,
-            ["logLoss"] = metrics.LogLoss,
-            ["logLossReduction"] = metrics.LogLossReduction,
-            ["rows"] = report.TotalSupport,
-            ["chanceAccuracy"] = ChanceAccuracy(metrics.ConfusionMatrix),
-        };
+            // An embedding model (its classifier did not fit in one ONNX graph): no Score to evaluate.
+            Console.WriteLine("embedding model (no Score): k-NN and embedding metrics only");
+            values["embeddingModel"] = true;
+        }
+        else
+        {
+            var metrics = ml.MulticlassClassification.Evaluate(scored, labelColumnName: LabelKeys.Label);
+            var report = ml.MulticlassClassification.ClassificationReport(scored, LabelKeys.Label);
+            Console.WriteLine(report.ToText());
+            Console.WriteLine($"MicroAccuracy: {metrics.MicroAccuracy:F4}, MacroAccuracy: {metrics.MacroAccuracy:F4}, LogLoss: {metrics.LogLoss:F4}, LogLossReduction: {metrics.LogLossReduction:F4}");
+            values["accuracy"] = metrics.MicroAccuracy;
+            values["macroAccuracy"] = metrics.MacroAccuracy;
+            values["logLoss"] = metrics.LogLoss;
+            values["logLossReduction"] = metrics.LogLossReduction;
+            values["rows"] = report.TotalSupport;
+            values["chanceAccuracy"] = ChanceAccuracy(metrics.ConfusionMatrix);
+        }
         if (knnK > 0 && keyedGallery is null)
         {
             double accuracy = ml.MulticlassClassification.EvaluateKnnLeaveOneOut(scored, LabelKeys.Label, k: knnK);

@@ -3,22 +3,12 @@ namespace MLNetMarginLoss.Cli;
 /// <summary>The command line's lower-case names for heads, encoders, optimizers and schedules, with errors that list the choices.</summary>
 internal static class Names
 {
-    public static HeadKind Head(string name) => name.Trim().ToLowerInvariant() switch
-    {
-        "softmax" => HeadKind.Softmax,
-        "normsoftmax" => HeadKind.NormSoftmax,
-        "sphereface" => HeadKind.SphereFace,
-        "cosface" => HeadKind.CosFace,
-        "arcface" => HeadKind.ArcFace,
-        "combined" => HeadKind.Combined,
-        "adacos" => HeadKind.AdaCos,
-        "subcenter" => HeadKind.SubCenter,
-        "curricular" => HeadKind.Curricular,
-        "magface" => HeadKind.MagFace,
-        "adaface" => HeadKind.AdaFace,
-        "elasticface" => HeadKind.ElasticFace,
-        _ => throw new ArgumentException($"--head: expected softmax, normsoftmax, sphereface, cosface, arcface, combined, adacos, subcenter, curricular, magface, adaface or elasticface, found '{name}'."),
-    };
+    /// <summary>The heads' command-line names, from the library's one table.</summary>
+    public static string HeadChoices(string separator) => string.Join(separator, Heads.HeadFactory.Names);
+
+    public static HeadKind Head(string name) => Heads.HeadFactory.TryParse(name, out var kind)
+        ? kind
+        : throw new ArgumentException($"--head: expected one of {HeadChoices(", ")}, found '{name}'.");
 
     public static EncoderKind Encoder(string name) => name.Trim().ToLowerInvariant() switch
     {

@@ -15,9 +15,9 @@ namespace MLNetMarginLoss.Benchmarks;
 /// 60k × 128) and the 10k test rows, then times: KnnClassifier.Fit on the gallery view; the batched in-library
 /// classification of the 10k test embeddings (Classify on an IDataView, and on the raw array), best of three; and the
 /// saved model reloaded with mlContext.Model.Load, scoring rows one at a time. It writes DIR/knn.zip, DIR/model.zip
-/// and DIR/queries.bin / DIR/images.bin for the standalone consumer, which measures the reloaded model's rows/s and
-/// peak memory in a process of its own:
-/// <c>dotnet test/MLNetMarginLoss.StandaloneConsumer/bin/Release/net10.0/MLNetMarginLoss.StandaloneConsumer.dll DIR/knn.zip DIR/queries.bin DIR/scored.tsv</c>.
+/// and DIR/queries.bin / DIR/images.bin for the model consumer (an app without this library), which measures the reloaded
+/// model's rows/s and peak memory in a process of its own (rowsPerSecond and peakWorkingSetMB in its JSON):
+/// <c>dotnet test/MLNetMarginLoss.ModelConsumer/bin/Release/net10.0/MLNetMarginLoss.ModelConsumer.dll DIR/queries.bin DIR/knn.zip DIR/knn.json</c>.
 /// </summary>
 public static class KnnQuick
 {
@@ -109,11 +109,13 @@ public static class KnnQuick
         return ml.Transforms.Conversion.MapValueToKey("Label", keyData: keyData).Fit(view).Transform(view);
     }
 
+    /// <summary>Rows in the model consumer's input format: int32 rows, int32 values per row, int32 0 (no labels), float32 values.</summary>
     private static void WriteRows(string path, float[] values, int size)
     {
         using var writer = new BinaryWriter(File.Create(path));
         writer.Write(values.Length / size);
         writer.Write(size);
+        writer.Write(0);
         foreach (var v in values) writer.Write(v);
     }
 

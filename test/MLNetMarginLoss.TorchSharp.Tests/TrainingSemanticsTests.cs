@@ -92,6 +92,46 @@ public sealed class TrainingSemanticsTests
         Assert.IsTrue(e[^1].ValidationAccuracy > 0.9, $"{head} learned the clusters ({e[^1].ValidationAccuracy:P0})");
     }
 
+    /// <summary>
+    /// Partial FC (r = 0.25 of 120 classes, batches of 16, so every batch samples negatives): the engine and TorchSharp
+    /// see the same columns (the engine head's sampler) and train the same histories and weights, with lazy and with dense
+    /// updates of the unsampled centres, Adam and SGD with momentum.
+    /// </summary>
+    [TestMethod]
+    [DataRow(SampledCentreUpdates.Lazy, OptimizerKind.Adam)]
+    [DataRow(SampledCentreUpdates.Dense, OptimizerKind.Adam)]
+    [DataRow(SampledCentreUpdates.Lazy, OptimizerKind.Sgd)]
+    [DataRow(SampledCentreUpdates.Dense, OptimizerKind.Sgd)]
+    public void PartialFcTrainingMatchesTheEngine(SampledCentreUpdates updates, OptimizerKind optimizer)
+    {
+        var data = DataViews.Clusters(960, features: 12, classes: 120, seed: 4, spread: 0.3f);
+        ArcFaceTrainer.Options Options(TrainingBackend? backend)
+        {
+            var o = Small(HeadKind.ArcFace, epochs: 2, backend);
+            o.SampleRate = 0.25;
+            o.SampledCentreUpdates = updates;
+            o.BatchSize = 16;
+            o.Optimizer = optimizer;
+            o.LearningRate = optimizer == OptimizerKind.Sgd ? 0.05f : 5e-3f;
+            o.WeightDecay = 1e-3f;
+            return o;
+        }
+        var engine = Train(Options(null), data).Model;
+        var torch = Train(Options(TestDevice.Backend()), data).Model;
+        var e = engine.History.Epochs;
+        var t = torch.History.Epochs;
+        double worst = 0;
+        for (int i = 0; i < e.Count; i++)
+        {
+            worst = Math.Max(worst, LossDifference(e[i].TrainLoss, t[i].TrainLoss));
+            worst = Math.Max(worst, LossDifference(e[i].TrainLossWithoutMargin!.Value, t[i].TrainLossWithoutMargin!.Value));
+        }
+        Assert.IsTrue(worst <= 1e-3, $"{updates} {optimizer}: epoch losses differ by {worst:E2} (relative)");
+        double weights = Agreement.Relative(Weights(torch), Weights(engine));
+        Assert.IsTrue(weights <= 1e-2, $"{updates} {optimizer}: final weights differ by {weights:E2} (relative to the largest)");
+        Console.WriteLine($"Partial FC {updates} {optimizer}: losses {Agreement.Format(worst)}, weights {Agreement.Format(weights)}");
+    }
+
     public static IEnumerable<object[]> OptionSets =>
     [
         ["SGD Nesterov, weight decay, step schedule", (Action<ArcFaceTrainer.Options>)(o => { o.Optimizer = OptimizerKind.Sgd; o.LearningRate = 0.05f; o.Nesterov = true; o.WeightDecay = 1e-3f; o.Schedule = ScheduleKind.Step; o.ScheduleStepEpochs = 1; o.ScheduleGamma = 0.5f; })],

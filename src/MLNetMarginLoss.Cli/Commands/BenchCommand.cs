@@ -20,14 +20,25 @@ internal static class BenchCommand
         var embedding = new Option<int>("--embedding-size") { DefaultValueFactory = _ => 128 };
         var threads = new Option<int>("--threads") { DefaultValueFactory = _ => 0 };
         var json = new Option<bool>("--json");
+        var classes = new Option<int>("--classes") { Description = "Many-class job instead of Fashion-MNIST: synthetic rows over this many classes (e.g. 1000000), MLP 64-512-E, ArcFace s=64 m=0.5, SGD 0.1 with momentum.", DefaultValueFactory = _ => 0 };
+        var sampleRate = new Option<double>("--sample-rate") { Description = "Many-class job: Partial FC sample rate r in (0, 1].", DefaultValueFactory = _ => 1.0 };
+        var optimizer = new Option<string>("--optimizer") { Description = "Many-class job: sgd | adam | adamw | adadelta.", DefaultValueFactory = _ => "sgd" };
+        var save = new Option<bool>("--save") { Description = "Many-class job: also time saving the model as an ML.NET .zip." };
         var backend = BackendOptions.Create();
-        var command = new Command("bench", "Measure training throughput (samples/s) on Fashion-MNIST.") { encoder, samples, batch, embedding, threads, json };
+        var command = new Command("bench", "Measure training throughput (samples/s) on Fashion-MNIST, or on many synthetic classes (--classes).") { encoder, samples, batch, embedding, threads, json, classes, sampleRate, optimizer, save };
         backend.AddTo(command);
         command.SetAction(result => CliErrors.Run(() =>
         {
             int n = result.GetValue(samples);
             if (n < 2) throw new ArgumentException($"--samples must be at least 2, got {n}.");
             var trainingBackend = backend.Create(result);
+            if (result.GetValue(classes) is > 0 and var c)
+            {
+                var many = ManyClassBench.Run(c, n, result.GetValue(sampleRate), result.GetValue(embedding), result.GetValue(batch), result.GetValue(threads),
+                    trainingBackend, backend.GemmProvider(result), Names.Optimizer(result.GetValue(optimizer)!), result.GetValue(save));
+                if (result.GetValue(json)) JsonLine.Write(many);
+                return 0;
+            }
             var ml = new MLContext(seed: 0);
             var data = FashionMnist.Load(ml, limit: n);
             var spec = new EncoderSpec

@@ -20,7 +20,7 @@ internal static class TrainCommand
     {
         var data = new DataOptions();
         var limit = new Option<int?>("--limit") { Description = "Train on the first N rows only (validation data is not limited)." };
-        var head = new Option<string>("--head") { Description = "softmax | normsoftmax | sphereface | cosface | arcface | combined | adacos | subcenter | curricular | magface | adaface | elasticface", DefaultValueFactory = _ => "arcface" };
+        var head = new Option<string>("--head") { Description = Names.HeadChoices(" | "), DefaultValueFactory = _ => "arcface" };
         var encoder = new Option<string>("--encoder") { Description = "mlp | cnn | resnet", DefaultValueFactory = _ => "mlp" };
         var backbone = new Option<string?>("--backbone") { Description = "resnet18: image features from a pretrained ImageNet ResNet-18 (512-d), then the MLP encoder. Needs an image folder." };
         var embedding = new Option<int>("--embedding-size") { Description = "Embedding dimension.", DefaultValueFactory = _ => 128 };
@@ -116,6 +116,8 @@ internal static class TrainCommand
                 return new ArcFaceTrainer(options).Fit(features);
             });
             double seconds = clock.Elapsed.TotalSeconds;
+            if (model.IsEmbeddingModel)
+                Console.Error.WriteLine($"the classifier ({model.ClassifierBytes / 1e9:F1} GB with its class centres and names) does not fit in one ONNX graph (2 GB): saving an embedding model (Embedding only); classify with k-NN over the class centres or a gallery");
 
             // 4. Save the standard ML.NET model (preparation + trained transformer), atomically.
             ITransformer saved = preparation is null ? model : new TransformerChain<ITransformer>([.. (TransformerChain<ITransformer>)preparation, model]);

@@ -128,7 +128,20 @@ internal sealed class TorchSession : TrainingSession
         _optimizer.SetLearningRate(learningRate);
         _optimizer.Step();
         if (_centres is not null && _head is TorchCosineHead cosine)
-            _centres.Step(centreRows, centreIndex, cosine.ActiveCentres.grad!, learningRate);
+        {
+            var gradient = cosine.ActiveCentres.grad!;
+            if (centreRows is not null && Setup.Settings.SampledCentreUpdates == SampledCentreUpdates.Dense)
+            {
+                // Every row, the unsampled ones with a zero gradient (a dense optimizer's step).
+                var dense = zeros_like(cosine.Weight);
+                dense.index_copy_(0, centreIndex!, gradient);
+                _centres.Step(null, null, dense, learningRate);
+            }
+            else
+            {
+                _centres.Step(centreRows, centreIndex, gradient, learningRate);
+            }
+        }
         using (no_grad())
         {
             _loss![batch].copy_(loss.detach());

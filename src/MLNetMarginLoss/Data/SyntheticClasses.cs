@@ -38,6 +38,44 @@ internal static class SyntheticClasses
         return new Dataset(features, TensorShape.Vector(dimensions), labels, names, $"{classes:N0} synthetic classes");
     }
 
+    /// <summary>
+    /// <paramref name="rows"/> samples with labels drawn uniformly from <paramref name="classes"/> classes, for throughput
+    /// measurements of very wide heads (not every class needs a sample): class c's centre is drawn from a generator seeded
+    /// by (seed, c), so no C × d table of centres is held; sample = centre + N(0, σ²·I/d).
+    /// </summary>
+    public static Dataset CreateRandomLabels(int classes, int rows, int dimensions, double noise, long seed)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(classes, 2);
+        ArgumentOutOfRangeException.ThrowIfLessThan(rows, 1);
+        var random = new SeededRandom(seed);
+        var features = new float[checked((long)rows * dimensions)];
+        var labels = new int[rows];
+        var centre = new double[dimensions];
+        double sigma = noise / Math.Sqrt(dimensions);
+        for (int row = 0; row < rows; row++)
+        {
+            int c = random.NextInt(classes);
+            labels[row] = c;
+            var classRandom = new SeededRandom(unchecked(seed * 1_000_003L + c));
+            double norm = 0;
+            for (int j = 0; j < dimensions; j++) { centre[j] = classRandom.NextGaussian(); norm += centre[j] * centre[j]; }
+            norm = Math.Sqrt(norm);
+            var x = features.AsSpan(row * dimensions, dimensions);
+            for (int j = 0; j < dimensions; j++) x[j] = (float)(centre[j] / norm + sigma * random.NextGaussian());
+        }
+        var names = new ClassNameList(classes);
+        return new Dataset(features, TensorShape.Vector(dimensions), labels, names, $"{rows:N0} rows of {classes:N0} synthetic classes");
+    }
+
+    /// <summary>"c0", "c1", … made on demand (a million class names need not be held as strings).</summary>
+    private sealed class ClassNameList(int count) : IReadOnlyList<string>
+    {
+        public string this[int index] => (uint)index < (uint)count ? "c" + index.ToString(System.Globalization.CultureInfo.InvariantCulture) : throw new ArgumentOutOfRangeException(nameof(index));
+        public int Count => count;
+        public IEnumerator<string> GetEnumerator() { for (int i = 0; i < count; i++) yield return this[i]; }
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+
     /// <summary>Splits per class: the first <paramref name="trainPerClass"/> samples of each class for training, the rest for testing.</summary>
     public static (Dataset Train, Dataset Test) Split(Dataset data, int samplesPerClass, int trainPerClass)
     {

@@ -18,15 +18,19 @@ namespace MLNetMarginLoss.Embeddings;
 /// <item>the winner: among the classes whose vote equals the maximum, the one whose best neighbour ranks first (Equal →
 /// Gather over the neighbours' classes → ArgMax, which takes the first maximum) — the voter's tie rule;</item>
 /// <item>with a threshold, index −1 ("unknown") when the best similarity is below it (Where);</item>
-/// <item>outputs: Score [C], Similarity [1] (the best cosine) and the int64 [1] index, shapes OnnxTransformer maps to
-/// vector columns.</item>
+/// <item>outputs: Score [C] (with the class names as its ML.NET SlotNames), Similarity [1] (the best cosine) and the
+/// int64 [1] code of the predicted class, <c>classCodes[index]</c> by a Gather (index −1 takes the last entry, the
+/// unknown code), shapes OnnxTransformer maps to vector columns.</item>
 /// </list>
 /// Opset 13 of the default domain, like every graph of <see cref="OnnxGraphBuilder"/>.
 /// </summary>
 internal static class KnnGraph
 {
-    /// <summary>Builds the graph of <paramref name="index"/> with the given value names and metadata.</summary>
-    public static ModelProto Build(KnnIndex index, KnnGraphNames names, IEnumerable<KeyValuePair<string, string>> metadata)
+    /// <summary>
+    /// Builds the graph of <paramref name="index"/> with the given value names and metadata, the class names as Score's
+    /// slot names and <paramref name="classCodes"/> (one per class, then one for unknown when there is a threshold).
+    /// </summary>
+    public static ModelProto Build(KnnIndex index, KnnGraphNames names, IEnumerable<KeyValuePair<string, string>> metadata, IReadOnlyList<string> classNames, long[] classCodes)
     {
         var g = new OnnxGraphBuilder();
         int n = index.Count, d = index.Dimension, c = index.ClassCount, k = index.K;
@@ -77,10 +81,9 @@ internal static class KnnGraph
 
         var best = g.Node("ReduceMax", [s], null, Ints("axes", 0), Int("keepdims", 1));                                // [1]
         g.Node("Identity", [best], names.Similarity);
-        if (threshold is null)
-            g.Node("Identity", [winner], names.PredictedIndex);
-        else
-            g.Node("Where", [g.Node("GreaterOrEqual", [best, threshold]), winner, g.Int64s("unknown", -1)], names.PredictedIndex);
+        var predicted = threshold is null ? winner : g.Node("Where", [g.Node("GreaterOrEqual", [best, threshold]), winner, g.Int64s("unknown", -1)]);
+        g.Node("Gather", [g.Int64Initializer("class_codes", classCodes), predicted], names.PredictedIndex, Int("axis", 0));
+        g.SlotNames(names.Score, classNames);
 
         g.Output(names.Score, TensorProto.Types.DataType.Float, c);
         g.Output(names.Similarity, TensorProto.Types.DataType.Float, 1);

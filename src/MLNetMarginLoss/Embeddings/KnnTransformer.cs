@@ -12,9 +12,11 @@ namespace MLNetMarginLoss;
 /// <summary>
 /// The transformer <see cref="KnnClassifier"/> returns: a labelled gallery of embeddings that classifies by cosine
 /// k-nearest-neighbour vote. <see cref="Transform"/> reads the embedding column and adds Score (each class's share of
-/// the neighbours' vote weight, in the gallery label key's order), PredictedLabel (a key with the gallery label's
-/// values; key 0, ML.NET's missing value, for a row no neighbour of which reaches the similarity threshold) and
-/// Similarity (the best cosine, a Vector&lt;Single, 1&gt;). Labels are never read.
+/// the neighbours' vote weight, in the gallery label key's order, with the class names as SlotNames), PredictedLabel
+/// (a key with the gallery label key's values, of their own type, so MapKeyToValue gives them back; key 0, ML.NET's
+/// missing value, for a row no neighbour of which reaches the similarity threshold) and Similarity (the best cosine, a
+/// Vector&lt;Single, 1&gt;). Labels are never read. The gallery is labelled embeddings (<see cref="KnnClassifier"/>'s
+/// Fit) or a trained model's class centres (the catalog's <c>KnnClassifier(model, …)</c>).
 /// <para>
 /// Underneath it is a chain of ML.NET's own transformers: the gallery and the vote as an ONNX graph in an
 /// OnnxTransformer, then the conversions that make PredictedLabel a key. So <c>mlContext.Model.Save</c> writes a
@@ -29,17 +31,25 @@ public sealed class KnnTransformer : ITransformer
 {
     private readonly KnnIndex _index;
     private readonly KnnClassifier.Options _options;
-    private readonly ITransformer _chain;
+    private readonly ITransformer? _chain;
     private readonly uint[] _galleryLabels;
 
-    internal KnnTransformer(KnnIndex index, IReadOnlyList<string> classNames, KnnClassifier.Options options)
+    internal KnnTransformer(KnnIndex index, LabelKeyValues classes, KnnClassifier.Options options)
     {
         _index = index;
         _options = options;
-        ClassNames = classNames.ToArray();
+        ClassNames = classes.Names.ToArray();
         _galleryLabels = new uint[index.Count];
         for (int i = 0; i < _galleryLabels.Length; i++) _galleryLabels[i] = (uint)index.Labels[i] + 1;
-        var names = new KnnGraphNames(options.FeatureColumnName, options.ScoreColumnName, options.SimilarityColumnName, options.PredictionColumnName + ".Index");
+        // The ONNX graph holds the gallery: beyond one graph's limit the classifier works in batches (Classify,
+        // Search) but has no ML.NET chain.
+        GraphBytes = 4L * index.Count * index.Dimension + 8L * (index.Count + index.ClassCount + 1)
+            + ClassNames.Sum(n => 2L * System.Text.Encoding.UTF8.GetByteCount(n) + 32) + (1 << 20);
+        if (GraphBytes > Onnx.OnnxSizeLimit.Current) return;
+
+        bool unknown = SimilarityThreshold is not null;
+        if (unknown) classes = classes.WithUnknown();
+        var names = new KnnGraphNames(options.FeatureColumnName, options.ScoreColumnName, options.SimilarityColumnName, options.PredictionColumnName + ".Code");
         var metadata = new Dictionary<string, string>
         {
             ["mlnet-margin.component"] = nameof(KnnClassifier),
@@ -47,11 +57,17 @@ public sealed class KnnTransformer : ITransformer
             ["mlnet-margin.voting"] = Voting.ToString(),
             ["mlnet-margin.similarity-threshold"] = SimilarityThreshold?.ToString("R", CultureInfo.InvariantCulture) ?? "",
             ["mlnet-margin.class-names"] = System.Text.Json.JsonSerializer.Serialize(ClassNames),
+            ["mlnet-margin.label-key-values"] = classes.ToJson(),
         };
-        var onnx = KnnGraph.Build(index, names, metadata).ToByteArray();
-        _chain = PredictionChain.Build(new MLContext(seed: 0), onnx, names.Input, [names.Score, names.Similarity], names.PredictedIndex,
-            options.PredictionColumnName, ClassNames, index.Dimension, unknownIndex: SimilarityThreshold is not null);
+        var ml = new MLContext(seed: 0);
+        var codes = ClassCodes.Choose(ml, ClassNames.Count, unknown);
+        var onnx = KnnGraph.Build(index, names, metadata, ClassNames, codes.Table).ToByteArray();
+        _chain = PredictionChain.Build(ml, onnx, names.Input, index.Dimension, [names.Score, names.Similarity], names.PredictedIndex,
+            options.PredictionColumnName, codes, classes);
     }
+
+    /// <summary>An upper bound of the bytes of the classifier's ONNX graph (the gallery, codes, class names).</summary>
+    internal long GraphBytes { get; }
 
     /// <summary>Class names in the gallery label key's order: key value i + 1 (Score slot i) is <c>ClassNames[i]</c>.</summary>
     public IReadOnlyList<string> ClassNames { get; }
@@ -86,21 +102,28 @@ public sealed class KnnTransformer : ITransformer
     /// <summary>The best-similarity column written.</summary>
     public string SimilarityColumnName => _options.SimilarityColumnName;
 
+    /// <summary>
+    /// Whether the gallery fits in one ONNX graph (2 GB), so that the classifier runs as an ML.NET transformer and
+    /// saves with <c>mlContext.Model.Save</c>. A larger gallery still classifies with <see cref="Classify(IDataView)"/>
+    /// and <see cref="Search(IDataView, int)"/>.
+    /// </summary>
+    public bool CanSave => _chain is not null;
+
     /// <inheritdoc />
-    public bool IsRowToRowMapper => _chain.IsRowToRowMapper;
+    public bool IsRowToRowMapper => Chain.IsRowToRowMapper;
 
     /// <inheritdoc />
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
     {
         CheckInput(inputSchema);
-        return _chain.GetOutputSchema(inputSchema);
+        return Chain.GetOutputSchema(inputSchema);
     }
 
     /// <inheritdoc />
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
     {
         CheckInput(inputSchema);
-        return _chain.GetRowToRowMapper(inputSchema);
+        return Chain.GetRowToRowMapper(inputSchema);
     }
 
     /// <summary>Adds Score, PredictedLabel and Similarity to <paramref name="input"/> (lazily, one row at a time, as ML.NET transformers do).</summary>
@@ -109,11 +132,14 @@ public sealed class KnnTransformer : ITransformer
     {
         ArgumentNullException.ThrowIfNull(input);
         CheckInput(input.Schema);
-        return _chain.Transform(input);
+        return Chain.Transform(input);
     }
 
     /// <summary>Saves the transformer as ML.NET's built-in transformers (ONNX inside an OnnxTransformer, then conversions).</summary>
-    void ICanSaveModel.Save(ModelSaveContext ctx) => _chain.Save(ctx);
+    void ICanSaveModel.Save(ModelSaveContext ctx) => Chain.Save(ctx);
+
+    private ITransformer Chain => _chain ?? throw new InvalidOperationException(
+        $"This k-NN gallery ({GallerySize:N0} × {EmbeddingSize} floats, about {GraphBytes / 1e9:F1} GB with its labels and class names) does not fit in one ONNX graph (2 GB), so it cannot run as an ML.NET transformer or be saved; classify in batches with KnnTransformer.Classify or Search, or use a smaller gallery.");
 
     /// <summary>
     /// Classifies every row of <paramref name="input"/> in one batch (its embedding column is read once; the gallery is
@@ -172,7 +198,7 @@ public sealed class KnnTransformer : ITransformer
         return DataViewReader.Read(input, FeatureColumnName, null, TensorShape.Vector(EmbeddingSize), "query data", requireLabels: false).Features;
     }
 
-    private void CheckInput(DataViewSchema schema)
+    internal void CheckInput(DataViewSchema schema)
     {
         ArgumentNullException.ThrowIfNull(schema);
         var col = schema.GetColumnOrNull(FeatureColumnName)

@@ -55,6 +55,14 @@ public sealed class Options
     public double SampleRate { get; set; } = 1.0;
 
     /// <summary>
+    /// Partial FC: what the optimizer does with the centres a step did not sample — <see cref="SampledCentreUpdates.Lazy"/>
+    /// (leave them and their optimizer state alone; the cheapest) or <see cref="SampledCentreUpdates.Dense"/> (update them
+    /// with a zero gradient, as a dense optimizer would: momentum, moments and weight decay keep acting; reaches the full
+    /// head's accuracy where lazy updates lag with Adam). No effect without sampling. Default: Lazy.
+    /// </summary>
+    public SampledCentreUpdates SampledCentreUpdates { get; set; } = SampledCentreUpdates.Lazy;
+
+    /// <summary>
     /// The head's settings (scale, margins, sub-centres…). Unset values take the head's defaults (see the README's
     /// table); an unset scale takes max(√2·ln(C−1), 4) (the AdaCos fixed scale, floored for few classes).
     /// Default: all unset.
@@ -169,6 +177,15 @@ public sealed class Options
     /// </summary>
     public int DropOutliersAfterEpoch { get; set; }
 
+    /// <summary>
+    /// Whether the trained model classifies: true adds Score and PredictedLabel beside Embedding, in memory and in the
+    /// saved model. False makes an embedding model (<see cref="ArcFaceTransformer.IsEmbeddingModel"/>): Embedding only,
+    /// with the class centres kept out of the saved ONNX graph; classify by k-NN over the centres
+    /// (<c>mlContext.MulticlassClassification.Trainers.KnnClassifier(model)</c>). A classifier whose class centres and
+    /// names would not fit in one ONNX graph (2 GB) becomes an embedding model even when this is true. Default: true.
+    /// </summary>
+    public bool SaveClassifier { get; set; } = true;
+
     /// <summary>Receives a report after every batch and every epoch.</summary>
     public IProgress<TrainingProgress>? Progress { get; set; }
 
@@ -184,6 +201,7 @@ public sealed class Options
     internal Training.TrainingSettings ToSettings() => new()
     {
         Head = Head ?? HeadKind.ArcFace, HeadOptions = HeadOptions.Clone(), Encoder = Encoder, SampleRate = SampleRate,
+        SampledCentreUpdates = SampledCentreUpdates,
         Optimizer = Optimizer, LearningRate = LearningRate, WeightDecay = WeightDecay, Momentum = Momentum, Nesterov = Nesterov,
         HeadLearningRateMultiplier = HeadLearningRateMultiplier, Schedule = Schedule, ScheduleStepEpochs = ScheduleStepEpochs,
         ScheduleGamma = ScheduleGamma, ScheduleMilestones = ScheduleMilestones, WarmupEpochs = WarmupEpochs,

@@ -17,8 +17,9 @@ namespace MLNetMarginLoss;
 /// <c>mlContext.Transforms.Conversion.MapValueToKey</c> for raw labels) and a known-size vector of Single
 /// (<see cref="Options.FeatureColumnName"/>); image encoders take [C, H, W] from the column's dimensions or
 /// <see cref="Options.ImageShape"/>. <c>Fit</c> returns an <see cref="ArcFaceTransformer"/> that adds
-/// Score (softmax of s·cos θ, no margin), PredictedLabel (a key with the training label's values) and Embedding
-/// (L2-normalised), and that <c>mlContext.Model.Save</c> writes as a standard ML.NET model.
+/// Score (softmax of s·cos θ, no margin), PredictedLabel (a key with the training label's values, of their type) and
+/// Embedding (L2-normalised) — Embedding only for an embedding model (<see cref="Options.SaveClassifier"/>) — and that
+/// <c>mlContext.Model.Save</c> writes as a standard ML.NET model.
 /// </para>
 /// </summary>
 public sealed partial class ArcFaceTrainer : IEstimator<ArcFaceTransformer>
@@ -72,14 +73,14 @@ public sealed partial class ArcFaceTrainer : IEstimator<ArcFaceTransformer>
             InputColumns.Check(v.Schema, o.LabelColumnName, o.FeatureColumnName, "validation set");
             validation = DataViewReader.Read(v, o.FeatureColumnName, o.LabelColumnName, shape, "validation set", requireLabels: true);
         }
-        return Fit(train, validation, cancellation);
+        return Fit(train, validation, cancellation, LabelKeyValues.Read(input.Schema[o.LabelColumnName]));
     }
 
     /// <summary>
     /// Trains on rows already in the engine's contiguous form (the path <see cref="Fit(IDataView)"/> takes after
     /// reading its input; used directly by tests and benchmarks of the training loop).
     /// </summary>
-    internal ArcFaceTransformer Fit(Dataset train, Dataset? validation = null, CancellationToken cancellation = default)
+    internal ArcFaceTransformer Fit(Dataset train, Dataset? validation = null, CancellationToken cancellation = default, LabelKeyValues? classValues = null)
     {
         var o = _options;
         CheckTrainingData(train);
@@ -101,7 +102,7 @@ public sealed partial class ArcFaceTrainer : IEstimator<ArcFaceTransformer>
 
         var backend = o.Backend ?? EngineBackend.Instance;
         var network = backend.Train(new TrainingJob(o.ToSettings(), train, validation, cancellation));
-        return new ArcFaceTransformer(network, ColumnNames.From(o), backend.ToString());
+        return new ArcFaceTransformer(network, ColumnNames.From(o), backend.ToString(), classValues, o.SaveClassifier);
     }
 
     private static void CheckTrainingData(Dataset data)

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Google.Protobuf;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MLNetMarginLoss.Heads;
 using MLNetMarginLoss.MLNet;
 using MLNetMarginLoss.Onnx;
 using MLNetMarginLoss.Persistence;
@@ -11,9 +12,11 @@ namespace MLNetMarginLoss;
 
 /// <summary>
 /// The transformer <see cref="ArcFaceTrainer"/> returns: a trained encoder and margin head. <see cref="Transform"/>
-/// adds Score (softmax of s·cos θ, no margin; the plain softmax head's softmax of its linear layer), PredictedLabel
-/// (a key with the training label key's values, in its order) and Embedding (L2-normalised). Inference never reads
-/// the label column: outputs are the same whether it is present, missing or shuffled.
+/// adds Score (softmax of s·cos θ, no margin; the plain softmax head's softmax of its linear layer; with the class
+/// names as SlotNames), PredictedLabel (a key whose values are the training label key's values, of their own type and
+/// in their order, so MapKeyToValue gives the original label type back) and Embedding (L2-normalised). Inference
+/// never reads the label column: outputs are the same whether it is present, missing or shuffled, and the model needs
+/// only the feature column.
 /// <para>
 /// The transformer is, underneath, a chain of ML.NET's own transformers: the inference graph as ONNX inside an
 /// OnnxTransformer, then built-in conversions for PredictedLabel (see <see cref="PredictionChain"/>). So
@@ -23,30 +26,94 @@ namespace MLNetMarginLoss;
 /// manifest (head, options, history, metrics, class names, library version), so <see cref="Load"/> turns a saved
 /// .zip back into this type, e.g. to fine-tune it (<see cref="ArcFaceTrainer.Options.InitialModel"/>).
 /// </para>
+/// <para>
+/// <b>Embedding models.</b> One ONNX graph holds at most 2 GB. When the head's class centres would not fit (C·K·E
+/// floats, plus the class names; e.g. 2 million classes of 512-d embeddings), or when
+/// <see cref="ArcFaceTrainer.Options.SaveClassifier"/> is false, the transformer is an embedding model
+/// (<see cref="IsEmbeddingModel"/>): its chain and its saved model add Embedding only, the class centres stay out of
+/// the graph, and classification is k-NN over the class centres
+/// (<c>mlContext.MulticlassClassification.Trainers.KnnClassifier(model)</c>, built before saving: a saved embedding model
+/// does not hold its centres).
+/// </para>
 /// </summary>
 public sealed class ArcFaceTransformer : ITransformer
 {
     private readonly ITransformer _chain;
     private readonly ColumnNames _columns;
+    private readonly bool _hasClassCenters;
 
-    internal ArcFaceTransformer(TrainedNetwork network, ColumnNames columns, string backend)
+    /// <summary>
+    /// Wraps a trained network; <paramref name="classValues"/> are the training label key's values (default: the class
+    /// names as text); <paramref name="saveClassifier"/> false makes an embedding model; <paramref name="hasClassCenters"/>
+    /// is false for an embedding model read back from a file (its head's weights are not the trained ones).
+    /// </summary>
+    internal ArcFaceTransformer(TrainedNetwork network, ColumnNames columns, string backend, LabelKeyValues? classValues = null,
+        bool saveClassifier = true, bool hasClassCenters = true)
     {
         Network = network;
         _columns = columns;
         Backend = backend;
+        ClassValues = classValues ?? LabelKeyValues.FromNames(network.ClassNames);
+        if (ClassValues.Count != network.ClassNames.Count)
+            throw new ArgumentException($"{ClassValues.Count} label key values for {network.ClassNames.Count} classes.", nameof(classValues));
+        _hasClassCenters = hasClassCenters;
         var ml = new MLContext(seed: 0);
-        var graph = InferenceGraph.Build(network, GraphNames(columns), InferenceGraphLayout.SingleRow, Metadata(network, columns, backend));
-        OnnxModel = graph.ToByteArray();
-        _chain = PredictionChain.Build(ml, OnnxModel, columns.Features, [columns.Embedding, columns.Score], IndexColumn(columns),
-            columns.PredictedLabel, network.ClassNames, network.InputShape.Size);
+        var metadata = Metadata(network, columns, backend, ClassValues);
+        long metadataBytes = metadata.Sum(kv => 2L * (kv.Key.Length + kv.Value.Length));
+        ClassifierBytes = InferenceGraph.ClassifierBytes(network, network.ClassNames, metadataBytes);
+        IsEmbeddingModel = !saveClassifier || !hasClassCenters || ClassifierBytes > OnnxSizeLimit.Current;
+        if (IsEmbeddingModel)
+        {
+            metadata[OnnxModelReader.EmbeddingModelKey] = "true";
+            OnnxModel = EmbeddingGraph.Build(network, columns.Features, columns.Embedding, flip: false, metadata).ToByteArray();
+            _chain = PredictionChain.BuildOnnx(ml, OnnxModel, columns.Features, network.InputShape.Size, [columns.Embedding]);
+        }
+        else
+        {
+            var codes = Codes = ClassCodes.Choose(ml, network.ClassNames.Count, unknown: false);
+            OnnxModel = InferenceGraph.Build(network, GraphNames(columns), InferenceGraphLayout.SingleRow, metadata, network.ClassNames, codes.Table).ToByteArray();
+            _chain = PredictionChain.Build(ml, OnnxModel, columns.Features, network.InputShape.Size, [columns.Embedding, columns.Score], CodeColumn(columns),
+                columns.PredictedLabel, codes, ClassValues);
+        }
     }
 
     internal TrainedNetwork Network { get; }
 
     internal byte[] OnnxModel { get; }
 
-    /// <summary>Class names in the training label key's order: key value i + 1 is <c>ClassNames[i]</c>.</summary>
+    /// <summary>Class names in the training label key's order: key value i + 1 is <c>ClassNames[i]</c> (the text of the key's values).</summary>
     public IReadOnlyList<string> ClassNames => Network.ClassNames;
+
+    /// <summary>
+    /// Whether this is an embedding model: its output (and its saved model) is the Embedding column only, without Score
+    /// and PredictedLabel, because <see cref="ArcFaceTrainer.Options.SaveClassifier"/> was false or the head's class
+    /// centres would not fit in one ONNX graph (2 GB). Classify with k-NN over the class centres:
+    /// <c>mlContext.MulticlassClassification.Trainers.KnnClassifier(model)</c>.
+    /// </summary>
+    public bool IsEmbeddingModel { get; }
+
+    /// <summary>The training label key's values, typed (what PredictedLabel's key carries).</summary>
+    internal LabelKeyValues ClassValues { get; }
+
+    /// <summary>The class codes of the saved chain (null for an embedding model).</summary>
+    internal ClassCodes? Codes { get; }
+
+    /// <summary>An upper bound of the bytes of the classifier's ONNX graph (what decides <see cref="IsEmbeddingModel"/>).</summary>
+    internal long ClassifierBytes { get; }
+
+    /// <summary>
+    /// The class centres the head classifies by — [C·K, E] row-major, row j·K + k is centre k of class j — and K: the one
+    /// place that reads them from the head (<see cref="Heads.ClassCenters.Weight"/>; not copied when they fit one page).
+    /// </summary>
+    /// <exception cref="ArgumentException">The head has no class centres (the plain softmax head: a linear layer with bias), or this is an embedding model read back from a file, which holds none.</exception>
+    internal (ReadOnlyMemory<float> Rows, int SubCenters) ClassCenters()
+    {
+        if (!_hasClassCenters)
+            throw new ArgumentException("This embedding model was read back from a file, which does not hold the class centres; build the k-NN classifier over the centres from the trained model (before saving it), or fit KnnClassifier on a gallery of labelled embeddings.");
+        return Network.Head is CosineMarginHead head
+            ? (head.Centers.Weight.PageCount == 1 ? head.Centers.Weight.Page(0) : head.Centers.Weight.ToArray(), head.SubCenters)
+            : throw new ArgumentException($"The {Head} head is a linear layer with a bias, not class centres: its decision is not the most similar centre. Fit KnnClassifier on a gallery of labelled embeddings, or train a cosine head (e.g. NormSoftmax or ArcFace).");
+    }
 
     /// <summary>The head that was trained.</summary>
     public HeadKind Head => HeadKindOf(Network.Head.Kind);
@@ -69,10 +136,10 @@ public sealed class ArcFaceTransformer : ITransformer
     /// <summary>The feature column this transformer reads.</summary>
     public string FeatureColumnName => _columns.Features;
 
-    /// <summary>The score column it writes.</summary>
+    /// <summary>The score column it writes (none for an embedding model).</summary>
     public string ScoreColumnName => _columns.Score;
 
-    /// <summary>The predicted-label column it writes.</summary>
+    /// <summary>The predicted-label column it writes (none for an embedding model).</summary>
     public string PredictionColumnName => _columns.PredictedLabel;
 
     /// <summary>The embedding column it writes.</summary>
@@ -87,8 +154,26 @@ public sealed class ArcFaceTransformer : ITransformer
     /// <inheritdoc />
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => _chain.GetRowToRowMapper(inputSchema);
 
-    /// <summary>Adds Score, PredictedLabel and Embedding to <paramref name="input"/> (lazily, as ML.NET transformers do).</summary>
+    /// <summary>Adds Score, PredictedLabel and Embedding (an embedding model: Embedding only) to <paramref name="input"/> (lazily, as ML.NET transformers do).</summary>
     public IDataView Transform(IDataView input) => _chain.Transform(input);
+
+    /// <summary>
+    /// The columns the saved model reads: the feature column, with the sample's dimensions. Pass it to
+    /// <c>mlContext.Model.Save(model, arcFace.InputSchema, path)</c> so that the saved model states that prediction needs
+    /// the features only (no label).
+    /// </summary>
+    public DataViewSchema InputSchema
+    {
+        get
+        {
+            var shape = Network.InputShape;
+            var builder = new DataViewSchema.Builder();
+            builder.AddColumn(_columns.Features, shape.IsVector
+                ? new VectorDataViewType(NumberDataViewType.Single, shape.Size)
+                : new VectorDataViewType(NumberDataViewType.Single, shape.Channels, shape.Height, shape.Width));
+            return builder.ToSchema();
+        }
+    }
 
     /// <summary>Saves the transformer as ML.NET's built-in transformers (ONNX inside an OnnxTransformer, then conversions).</summary>
     void ICanSaveModel.Save(ModelSaveContext ctx) => _chain.Save(ctx);
@@ -99,10 +184,15 @@ public sealed class ArcFaceTransformer : ITransformer
     /// Score [N, C] and PredictedIndex [N, 1] int64 (0-based class index into <see cref="ClassNames"/>). Weights are
     /// initializers named as in a PyTorch state dict; the metadata holds the training manifest.
     /// </summary>
+    /// <exception cref="InvalidOperationException">The classifier does not fit in one ONNX graph (2 GB).</exception>
     public void ExportOnnx(Stream destination)
     {
         ArgumentNullException.ThrowIfNull(destination);
-        InferenceGraph.Build(Network, GraphNames(_columns) with { PredictedIndex = "PredictedIndex" }, InferenceGraphLayout.Batched, Metadata(Network, _columns, Backend)).WriteTo(destination);
+        if (ClassifierBytes > OnnxSizeLimit.Current || !_hasClassCenters)
+            throw new InvalidOperationException(_hasClassCenters
+                ? $"The classifier ({ClassifierBytes / 1e9:F1} GB with its class centres and names) does not fit in one ONNX graph (2 GB), so it cannot be exported; the saved ML.NET model is an embedding model (IsEmbeddingModel)."
+                : "This embedding model was read back from a file, which does not hold the class centres; it has no classifier to export.");
+        InferenceGraph.Build(Network, GraphNames(_columns) with { PredictedIndex = "PredictedIndex" }, InferenceGraphLayout.Batched, Metadata(Network, _columns, Backend, ClassValues)).WriteTo(destination);
     }
 
     /// <summary>Writes <see cref="ExportOnnx(Stream)"/> to a file, atomically (a temporary file, then a rename).</summary>
@@ -120,18 +210,30 @@ public sealed class ArcFaceTransformer : ITransformer
         var network = OnnxModelReader.ReadFile(path, out var metadata);
         var columns = metadata.TryGetValue(ColumnsKey, out var json) && JsonSerializer.Deserialize<ColumnNames>(json) is { } c
             ? c : new ColumnNames("Features", "Score", "PredictedLabel", "Embedding");
-        return new ArcFaceTransformer(network, columns, metadata.GetValueOrDefault(BackendKey, "engine"));
+        LabelKeyValues? values = null;
+        if (metadata.TryGetValue(LabelKeyValuesKey, out var keyValues))
+        {
+            try { values = LabelKeyValues.FromJson(keyValues, network.ClassNames); }
+            catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or KeyNotFoundException or OverflowException)
+            {
+                throw new ModelFormatException(path, $"its label key values ({LabelKeyValuesKey}) are not valid: {e.Message}");
+            }
+        }
+        bool embedding = metadata.GetValueOrDefault(OnnxModelReader.EmbeddingModelKey) == "true";
+        return new ArcFaceTransformer(network, columns, metadata.GetValueOrDefault(BackendKey, "engine"), values, saveClassifier: !embedding, hasClassCenters: !embedding);
     }
 
     private const string ColumnsKey = "mlnet-margin.columns";
     private const string BackendKey = "mlnet-margin.backend";
+    private const string LabelKeyValuesKey = "mlnet-margin.label-key-values";
 
-    private static InferenceGraphNames GraphNames(ColumnNames c) => new(c.Features, c.Embedding, c.Score, IndexColumn(c));
+    private static InferenceGraphNames GraphNames(ColumnNames c) => new(c.Features, c.Embedding, c.Score, CodeColumn(c));
 
-    private static string IndexColumn(ColumnNames c) => c.PredictedLabel + ".Index";
+    private static string CodeColumn(ColumnNames c) => c.PredictedLabel + ".Code";
 
-    private static Dictionary<string, string> Metadata(TrainedNetwork network, ColumnNames columns, string backend) => new()
+    private static Dictionary<string, string> Metadata(TrainedNetwork network, ColumnNames columns, string backend, LabelKeyValues values) => new()
     {
+        [LabelKeyValuesKey] = values.ToJson(),
         [OnnxModelReader.ManifestKey] = NetworkManifest.ToManifest(network).ToJsonString(),
         [ColumnsKey] = JsonSerializer.Serialize(columns),
         [BackendKey] = backend,

@@ -9,7 +9,8 @@ namespace MLNetMarginLoss.MLNet;
 /// <summary>
 /// Reads an <see cref="IDataView"/> into the engine's contiguous representation (<see cref="Dataset"/>): one cursor
 /// pass over the feature vector column (dense or sparse) and the key label column, checking every value on the
-/// way. Class i is key value i + 1; class names are the key's KeyValues annotation (as text), else the key numbers.
+/// way. Class i is key value i + 1; class names are the text of the key's KeyValues annotation, else the key numbers
+/// (the typed values are <see cref="LabelKeyValues"/>).
 /// Errors name the data, the 1-based row and the column.
 /// </summary>
 internal static class DataViewReader
@@ -147,39 +148,8 @@ internal static class DataViewReader
         }
     }
 
-    /// <summary>The key's values as text (KeyValues annotation), else "1", "2", … (the key numbers).</summary>
-    public static string[] KeyNames(DataViewSchema.Column column, KeyDataViewType key)
-    {
-        int count = checked((int)key.Count);
-        if (count == 0) throw new ArgumentException($"Label column '{column.Name}' is a key of unknown cardinality; map it with MapValueToKey.");
-        var kv = column.Annotations.Schema.GetColumnOrNull("KeyValues");
-        if (kv is { Type: VectorDataViewType { Size: var n } } && n == count)
-        {
-            if (kv.Value.Type is VectorDataViewType { ItemType: TextDataViewType })
-            {
-                var text = default(VBuffer<ReadOnlyMemory<char>>);
-                column.Annotations.GetValue("KeyValues", ref text);
-                return text.DenseValues().Select(t => t.ToString()).ToArray();
-            }
-            return ReadAsText(column, kv.Value, count);
-        }
-        return Enumerable.Range(1, count).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
-    }
-
-    private static string[] ReadAsText(DataViewSchema.Column column, DataViewSchema.Column kv, int count)
-    {
-        // Non-text key values (numbers, booleans): read them through the annotation's typed getter and format them.
-        var item = ((VectorDataViewType)kv.Type).ItemType.RawType;
-        var method = typeof(DataViewReader).GetMethod(nameof(ReadTyped), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!.MakeGenericMethod(item);
-        return (string[])method.Invoke(null, [column])!;
-    }
-
-    private static string[] ReadTyped<T>(DataViewSchema.Column column)
-    {
-        var values = default(VBuffer<T>);
-        column.Annotations.GetValue("KeyValues", ref values);
-        return values.DenseValues().Select(v => Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture) ?? "").ToArray();
-    }
+    /// <summary>The key's values as text (its KeyValues annotation, see <see cref="LabelKeyValues.Read"/>), else "1", "2", … (the key numbers).</summary>
+    public static string[] KeyNames(DataViewSchema.Column column, KeyDataViewType key) => LabelKeyValues.Read(column).Names.ToArray();
 
     private static string SlotName(DataViewSchema.Column column, int slot)
     {

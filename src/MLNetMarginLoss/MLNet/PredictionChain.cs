@@ -1,6 +1,5 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Microsoft.ML.Transforms;
 
 namespace MLNetMarginLoss.MLNet;
 
@@ -9,38 +8,46 @@ namespace MLNetMarginLoss.MLNet;
 /// <c>mlContext.Model.Save</c> writes a standard model and an application with only Microsoft.ML and
 /// Microsoft.ML.OnnxTransformer loads it (third-party transformers cannot be saved through ML.NET's public API):
 /// <list type="number">
-/// <item>ApplyOnnxModel: the single-row inference graph, stored inside the .zip, adding the graph's outputs
-/// (e.g. Embedding, Score) and an int64 [1] predicted class index;</item>
-/// <item>Hash(combine: true): the one built-in that turns that Vector&lt;Int64, 1&gt; into a scalar (a 31-bit key);</item>
-/// <item>MapValue: hash of index i → class name i (hashes computed here by running the same Hash on 0..C−1,
-/// re-seeded on a collision);</item>
-/// <item>MapValueToKey: class name → the predicted key, with the class names as KeyValues in the training label
-/// key's order, so PredictedLabel is the same key type ML.NET's evaluators and MapKeyToValue expect;</item>
+/// <item>ApplyOnnxModel: the single-row graph, stored inside the .zip, adding the graph's outputs (e.g. Embedding,
+/// Score — with the class names as Score's SlotNames, from the graph's <c>mlnet.Score.SlotNames</c> node) and an int64
+/// [1] class code (the predicted class's entry of <see cref="ClassCodes.Table"/>, looked up in the graph);</item>
+/// <item>Hash(combine: true): the one built-in that turns that Vector&lt;Int64, 1&gt; into a scalar (a 31-bit
+/// hash; the codes are chosen so that every class's hash is distinct, for any class count);</item>
+/// <item>MapValue: hash of class i's code → the label key's value i, of the label's own type (text, Single, Int32,
+/// Boolean…; see <see cref="LabelKeyValues"/>);</item>
+/// <item>MapValueToKey: that value → the predicted key, with the training label key's values as KeyValues in its
+/// order, so PredictedLabel is the key type ML.NET's evaluators and MapKeyToValue expect and MapKeyToValue gives the
+/// label's original type back;</item>
 /// <item>DropColumns: the helper columns.</item>
 /// </list>
-/// A graph may answer "no class" with index −1 (the k-NN classifier's open-set "unknown"): built with
-/// <c>unknownIndex: true</c>, the hash of −1 is kept distinct from every class's, so MapValue leaves it unmapped
-/// (empty text) and MapValueToKey gives key 0, ML.NET's missing value.
+/// The chain reads only the feature column (it is fitted on a view that has nothing else), so inference never needs a
+/// label. A graph may answer "no class" with index −1 (the k-NN classifier's open-set "unknown"): with an unknown code,
+/// its hash maps to a value that is no class, which MapValueToKey makes key 0, ML.NET's missing value.
 /// </summary>
 internal static class PredictionChain
 {
     /// <summary>
-    /// The chain for an ONNX graph with one input and the given outputs; <paramref name="indexOutput"/> is the int64 [1]
-    /// class index, and −1 in it means "no class" (key 0) when <paramref name="unknownIndex"/> is set.
+    /// The chain for an ONNX graph with one input and the given outputs; <paramref name="codeOutput"/> is the int64 [1]
+    /// class code of <paramref name="codes"/>, and <paramref name="classes"/> are the label key's values.
     /// </summary>
-    public static TransformerChain<ITransformer> Build(MLContext ml, byte[] onnx, string inputColumn, IReadOnlyList<string> outputs,
-        string indexOutput, string predictionColumn, IReadOnlyList<string> classNames, int featureSize, bool unknownIndex = false)
+    public static TransformerChain<ITransformer> Build(MLContext ml, byte[] onnx, string inputColumn, int featureSize, IReadOnlyList<string> outputs,
+        string codeOutput, string predictionColumn, ClassCodes codes, LabelKeyValues classes)
     {
-        string hashColumn = indexOutput + ".Hash", nameColumn = indexOutput + ".Name";
-        var onnxEstimator = ml.Transforms.ApplyOnnxModel(outputs.Append(indexOutput).ToArray(), [inputColumn], new MemoryStream(onnx));
-        var (hash, table) = HashOfIndices(ml, hashColumn, indexOutput, classNames.Count, unknownIndex);
-        var map = ml.Transforms.Conversion.MapValue(nameColumn,
-            table.Select((h, i) => new KeyValuePair<uint, string>(h, classNames[i])), hashColumn);
-        var keyData = ml.Data.LoadFromEnumerable(classNames.Select(n => new ClassName { Name = n }));
-        var toKey = ml.Transforms.Conversion.MapValueToKey(predictionColumn, nameColumn, keyData: keyData);
-        var drop = ml.Transforms.DropColumns(indexOutput, hashColumn, nameColumn);
-        var chain = onnxEstimator.Append(hash).Append(map).Append(toKey).Append(drop).Fit(EmptyInput(ml, inputColumn, featureSize));
-        return new TransformerChain<ITransformer>(chain.ToArray());
+        if (codes.ClassCount != classes.Count) throw new ArgumentException($"{codes.ClassCount} class codes for {classes.Count} classes.", nameof(codes));
+        string hashColumn = codeOutput + ".Hash", valueColumn = codeOutput + ".Value";
+        var chain = ml.Transforms.ApplyOnnxModel(outputs.Append(codeOutput).ToArray(), [inputColumn], new MemoryStream(onnx))
+            .Append(ClassCodes.Hash(ml, hashColumn, codeOutput))
+            .Append(classes.KeyMapping(ml, predictionColumn, valueColumn, hashColumn, codes.ClassHashes.ToArray(), codes.UnknownHash))
+            .Append(ml.Transforms.DropColumns(codeOutput, hashColumn, valueColumn))
+            .Fit(EmptyInput(ml, inputColumn, featureSize));
+        return Flatten(chain);
+    }
+
+    /// <summary>The chain of an ONNX graph alone (e.g. an encoder's Embedding output), fitted on the feature column only.</summary>
+    public static TransformerChain<ITransformer> BuildOnnx(MLContext ml, byte[] onnx, string inputColumn, int featureSize, IReadOnlyList<string> outputs)
+    {
+        var onnxTransformer = ml.Transforms.ApplyOnnxModel(outputs.ToArray(), [inputColumn], new MemoryStream(onnx)).Fit(EmptyInput(ml, inputColumn, featureSize));
+        return new TransformerChain<ITransformer>(onnxTransformer);
     }
 
     /// <summary>A view with no rows and one Vector&lt;Single, size&gt; column: all the estimators need to be fitted.</summary>
@@ -52,40 +59,21 @@ internal static class PredictionChain
         return ml.Data.LoadFromEnumerable(Array.Empty<FeatureRow>(), schema);
     }
 
-    /// <summary>
-    /// The Hash estimator and the hashes of class indices 0..C−1 (distinct, and distinct from the hash of −1 when
-    /// <paramref name="unknownIndex"/> is set; that one is not returned).
-    /// </summary>
-    private static (HashingEstimator Estimator, uint[] Hashes) HashOfIndices(MLContext ml, string hashColumn, string indexColumn, int classCount, bool unknownIndex)
+    /// <summary>The transformers of nested chains in one flat chain (what is saved: one transformer per step).</summary>
+    private static TransformerChain<ITransformer> Flatten(ITransformer transformer)
     {
-        var indices = Enumerable.Range(0, classCount).Select(i => (long)i);
-        if (unknownIndex) indices = indices.Append(-1);
-        var rows = indices.Select(i => new IndexRow { Index = [i] }).ToArray();
-        var schema = SchemaDefinition.Create(typeof(IndexRow));
-        schema[nameof(IndexRow.Index)].ColumnName = indexColumn;
-        schema[0].ColumnType = new VectorDataViewType(NumberDataViewType.Int64, 1);
-        var view = ml.Data.LoadFromEnumerable(rows, schema);
-        for (uint seed = 314489979; ; seed++)
+        var steps = new List<ITransformer>();
+        void Add(ITransformer t)
         {
-            var estimator = ml.Transforms.Conversion.Hash([new HashingEstimator.ColumnOptions(hashColumn, indexColumn, numberOfBits: 31, seed: seed, combine: true)]);
-            var hashed = estimator.Fit(view).Transform(view);
-            var values = hashed.GetColumn<uint>(hashColumn).ToArray();
-            if (values.Distinct().Count() == rows.Length) return (estimator, values[..classCount]);
+            if (t is IEnumerable<ITransformer> chain) foreach (var inner in chain) Add(inner);
+            else steps.Add(t);
         }
+        Add(transformer);
+        return new TransformerChain<ITransformer>(steps.ToArray());
     }
 
     private sealed class FeatureRow
     {
         public float[] Features { get; set; } = [];
-    }
-
-    private sealed class IndexRow
-    {
-        public long[] Index { get; set; } = [];
-    }
-
-    private sealed class ClassName
-    {
-        public string Name { get; set; } = "";
     }
 }

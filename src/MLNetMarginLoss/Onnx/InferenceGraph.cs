@@ -12,26 +12,38 @@ namespace MLNetMarginLoss.Onnx;
 /// <c>Embedding</c> output) → head logits → softmax (the <c>Score</c> output) → arg-max (the <c>PredictedIndex</c>
 /// output, int64). Head logits as <see cref="MarginHead.Predict"/> computes them, with no margin and no label:
 /// cosine heads s·clip(max over sub-centres of x̂·ŵ_jᵀ, −1+ε, 1−ε) with ŵ = w / max(‖w‖₂, 10⁻¹²) computed in the
-/// graph from the raw centres; the plain softmax head x·Wᵀ + b. Every encoder and head parameter and buffer is
-/// an initializer named by its state-dict name ("encoder.0.weight", "head.weight", …) holding the exact float
-/// values, so the weights can be read back bit-exactly (<see cref="OnnxModelReader"/>).
+/// graph from the raw centres; the plain softmax head x·Wᵀ + b. Every encoder parameter and buffer and every head
+/// parameter is an initializer named by its state-dict name ("encoder.0.weight", "head.weight", …) holding the exact
+/// float values, so the weights can be read back bit-exactly (<see cref="OnnxModelReader"/>); the head's
+/// training-only buffers (AdaCos's s, CurricularFace's t, AdaFace's statistics…), which inference does not use, go
+/// into the metadata instead (<see cref="HeadBufferMetadata"/>): ONNX Runtime warns about every unused initializer.
 /// <para>
 /// Two layouts: <see cref="InferenceGraphLayout.Batched"/> takes [N, …input shape] and returns [N, D], [N, C],
 /// [N, 1] (for ONNX Runtime and Python); <see cref="InferenceGraphLayout.SingleRow"/> takes a flat [F] vector and
 /// returns [D], [C] and [1], the shapes ML.NET's OnnxTransformer maps to vector columns (it cannot read a rank-0
-/// output, hence the [1] index).
+/// output, hence the [1] index). The single-row graph can also give Score its ML.NET SlotNames (the class names,
+/// <see cref="OnnxGraphBuilder.SlotNames"/>) and output, instead of the index i, its code <c>classCodes[i]</c> (a
+/// Gather from the int64 initializer "class_codes"), which the saved ML.NET chain turns into the predicted key.
 /// </para>
 /// </summary>
 internal static class InferenceGraph
 {
-    /// <summary>Builds the graph for <paramref name="network"/> with the given value names and metadata.</summary>
-    public static ModelProto Build(TrainedNetwork network, InferenceGraphNames names, InferenceGraphLayout layout, IEnumerable<KeyValuePair<string, string>> metadata)
+    /// <summary>
+    /// Builds the graph for <paramref name="network"/> with the given value names and metadata (the head's buffers are
+    /// added to it); single-row graphs take the optional <paramref name="slotNames"/> of Score and
+    /// <paramref name="classCodes"/> (one per class, then optionally one for index −1) for the index output.
+    /// </summary>
+    public static ModelProto Build(TrainedNetwork network, InferenceGraphNames names, InferenceGraphLayout layout, IEnumerable<KeyValuePair<string, string>> metadata,
+        IReadOnlyList<string>? slotNames = null, long[]? classCodes = null)
     {
+        if (layout == InferenceGraphLayout.Batched && (slotNames is not null || classCodes is not null))
+            throw new ArgumentException("Slot names and class codes are for the single-row graph of ML.NET's OnnxTransformer.");
         var g = new OnnxGraphBuilder();
         var inputShape = network.InputShape;
         foreach (var (name, p, _) in network.Encoder.Network.NamedState()) g.Initializer("encoder." + name, p.Dims, p.Value);
-        foreach (var (name, dims, data) in NetworkManifest.CollectTensors(network.Encoder, network.Head).Where(t => t.Name.StartsWith("head.", StringComparison.Ordinal)))
-            g.Initializer(name, dims, data);
+        var buffers = network.Head.Buffers.Select(b => "head." + b.Name).ToHashSet(StringComparer.Ordinal); // in the metadata (HeadBufferMetadata)
+        foreach (var (name, dims, data) in NetworkManifest.CollectTensors(network.Encoder, network.Head))
+            if (name.StartsWith("head.", StringComparison.Ordinal) && !buffers.Contains(name)) g.Initializer(name, dims, data);
 
         string x;
         if (layout == InferenceGraphLayout.Batched)
@@ -59,7 +71,11 @@ internal static class InferenceGraph
         {
             g.Node("Reshape", [xHat, g.Int64s("embedding_shape", d)], names.Embedding);
             g.Node("Reshape", [score, g.Int64s("score_shape", c)], names.Score);
-            g.Node("Reshape", [index, g.Int64s("index_shape", 1)], names.PredictedIndex);
+            if (classCodes is null)
+                g.Node("Reshape", [index, g.Int64s("index_shape", 1)], names.PredictedIndex);
+            else
+                g.Node("Gather", [g.Int64Initializer("class_codes", classCodes), g.Node("Reshape", [index, g.Int64s("index_shape", 1)])], names.PredictedIndex, Int("axis", 0));
+            if (slotNames is not null) g.SlotNames(names.Score, slotNames);
             g.Output(names.Embedding, TensorProto.Types.DataType.Float, d);
             g.Output(names.Score, TensorProto.Types.DataType.Float, c);
             g.Output(names.PredictedIndex, TensorProto.Types.DataType.Int64, 1);
@@ -70,7 +86,23 @@ internal static class InferenceGraph
             g.Output(names.Score, TensorProto.Types.DataType.Float, null, c);
             g.Output(names.PredictedIndex, TensorProto.Types.DataType.Int64, null, 1);
         }
-        return g.ToModel(metadata);
+        return g.ToModel(metadata.Concat(HeadBufferMetadata.Describe(network.Head)));
+    }
+
+    /// <summary>
+    /// An upper bound of the bytes of the single-row classifier graph of <paramref name="network"/> with
+    /// <paramref name="classNames"/> as slot names and a code table, metadata of <paramref name="metadataBytes"/>
+    /// included (weights as raw floats, names and strings as UTF-8, 64 bytes of framing per tensor and name, 1 MB for
+    /// the nodes): what must stay under ONNX's protobuf limit (<see cref="OnnxSizeLimit"/>).
+    /// </summary>
+    public static long ClassifierBytes(TrainedNetwork network, IReadOnlyList<string> classNames, long metadataBytes)
+    {
+        long bytes = 1 << 20;
+        foreach (var (name, p, _) in network.Encoder.Network.NamedState()) bytes += 4L * p.Length + 64 + name.Length;
+        foreach (var p in network.Head.Parameters.Concat(network.Head.Buffers)) bytes += 4L * p.Length + 64;
+        bytes += 8L * (classNames.Count + 1);
+        foreach (var n in classNames) bytes += System.Text.Encoding.UTF8.GetByteCount(n) + 16;
+        return bytes + metadataBytes;
     }
 
     /// <summary>Rows of a [N, K] value divided by max(‖row‖₂, 10⁻¹²), as <c>F.normalize</c>.</summary>

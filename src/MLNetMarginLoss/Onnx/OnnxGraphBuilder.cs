@@ -6,17 +6,22 @@ namespace MLNetMarginLoss.Onnx;
 /// <summary>
 /// A small writer of ONNX graphs over the protobuf classes of the OnnxSharp package: initializers (float tensors
 /// stored as raw little-endian bytes, so values round-trip bit-exactly), constants, nodes with attributes, typed
-/// inputs and outputs, and model metadata. Node outputs get unique names from <see cref="Fresh"/>. Opset 13 of the
-/// default domain (supported by every ONNX Runtime ML.NET ships with).
+/// inputs and outputs, ML.NET's slot-names convention, and model metadata. Node outputs get unique names from
+/// <see cref="Fresh"/>. Opset 13 of the default domain (supported by every ONNX Runtime ML.NET ships with), and opset 2
+/// of ai.onnx.ml when <see cref="SlotNames"/> is used.
 /// </summary>
 internal sealed class OnnxGraphBuilder
 {
     /// <summary>The default-domain opset the graphs use.</summary>
     public const int Opset = 13;
 
+    /// <summary>The ai.onnx.ml opset of the slot-names node (LabelEncoder with keys_strings / values_int64s).</summary>
+    public const int MLOpset = 2;
+
     private readonly GraphProto _graph = new() { Name = "mlnet-margin" };
     private readonly HashSet<string> _names = [];
     private int _counter;
+    private bool _usesML;
 
     /// <summary>The graph being built.</summary>
     public GraphProto Graph => _graph;
@@ -49,6 +54,33 @@ internal sealed class OnnxGraphBuilder
         t.RawData = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values));
         _graph.Initializer.Add(t);
         return name;
+    }
+
+    /// <summary>
+    /// Gives the graph output <paramref name="column"/> the ML.NET annotation SlotNames = <paramref name="names"/>:
+    /// OnnxTransformer reads them from the keys_strings attribute of a node named <c>mlnet.{column}.SlotNames</c>, the
+    /// convention of ML.NET's own ONNX export — a LabelEncoder (ai.onnx.ml) from a constant string to an int64 graph
+    /// output named <c>mlnet.{column}.unusedOutput</c>, which OnnxTransformer does not map to a column and never asks
+    /// ONNX Runtime to compute.
+    /// </summary>
+    public void SlotNames(string column, IReadOnlyList<string> names)
+    {
+        string nodeName = $"mlnet.{column}.SlotNames", output = $"mlnet.{column}.unusedOutput", input = $"mlnet.{column}.unusedInput";
+        if (!_names.Add(input) || !_names.Add(nodeName)) throw new InvalidOperationException($"ONNX graph: slot names of '{column}' are added twice.");
+        var one = new TensorProto { Name = input, DataType = (int)TensorProto.Types.DataType.String };
+        one.Dims.Add([1, 1]);
+        one.StringData.Add(ByteString.CopyFromUtf8("one"));
+        _graph.Initializer.Add(one);
+        var keys = new AttributeProto { Name = "keys_strings", Type = AttributeProto.Types.AttributeType.Strings };
+        foreach (var n in names) keys.Strings.Add(ByteString.CopyFromUtf8(n));
+        var values = Ints("values_int64s", Enumerable.Range(0, names.Count).Select(i => (long)i).ToArray());
+        var node = new NodeProto { OpType = "LabelEncoder", Domain = "ai.onnx.ml", Name = nodeName };
+        node.Input.Add(input);
+        node.Output.Add(output);
+        node.Attribute.Add([keys, values]);
+        _graph.Node.Add(node);
+        Output(output, TensorProto.Types.DataType.Int64, 1, 1);
+        _usesML = true;
     }
 
     /// <summary>Adds an int64 constant initializer (shapes, axes).</summary>
@@ -129,6 +161,7 @@ internal sealed class OnnxGraphBuilder
             Graph = _graph,
         };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
+        if (_usesML) model.OpsetImport.Add(new OperatorSetIdProto { Domain = "ai.onnx.ml", Version = MLOpset });
         foreach (var (k, v) in metadata) model.MetadataProps.Add(new StringStringEntryProto { Key = k, Value = v });
         return model;
     }

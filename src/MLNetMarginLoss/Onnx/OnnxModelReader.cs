@@ -9,7 +9,9 @@ namespace MLNetMarginLoss.Onnx;
 
 /// <summary>
 /// Reads a trained network back from an ONNX model this library wrote (its manifest from the metadata, its weights
-/// from the initializers by state-dict name, bit-exact), or from an ML.NET .zip that holds one. ML.NET's
+/// from the initializers by state-dict name and its head's training-only buffers from the metadata, all bit-exact),
+/// or from an ML.NET .zip that holds one. An embedding model's graph holds no class centres (see
+/// <see cref="EmbeddingModelKey"/>): its head comes back as the manifest describes it, with initial weights. ML.NET's
 /// OnnxTransformer stores the model bytes in a zip entry named "…/OnnxModel" as a 4-byte little-endian length and
 /// the bytes; this is the saved file's format, read with System.IO.Compression, not ML.NET code. Every failure is one
 /// <see cref="ModelFormatException"/> naming the file.
@@ -18,6 +20,9 @@ internal static class OnnxModelReader
 {
     /// <summary>The metadata key of the network's JSON manifest.</summary>
     public const string ManifestKey = "mlnet-margin.manifest";
+
+    /// <summary>The metadata key that marks an embedding model ("true"): a graph with the encoder only, no head weights.</summary>
+    public const string EmbeddingModelKey = "mlnet-margin.embedding-model";
 
     /// <summary>Reads the network from an ML.NET .zip or a bare .onnx file.</summary>
     public static TrainedNetwork ReadFile(string path, out IReadOnlyDictionary<string, string> metadata)
@@ -79,7 +84,10 @@ internal static class OnnxModelReader
             }
             tensors[t.Name] = (shape, data);
         }
-        return NetworkManifest.FromManifest(source, manifest, tensors);
+        HeadBufferMetadata.Read(source, props, tensors);
+        // An embedding model's graph holds no class centres: its head keeps the initial weights (no second copy is made).
+        bool headSaved = props.GetValueOrDefault(EmbeddingModelKey) != "true";
+        return NetworkManifest.FromManifest(source, manifest, tensors, headSaved);
     }
 
     private static byte[] FindOnnxInZip(string path, byte[] zipBytes)

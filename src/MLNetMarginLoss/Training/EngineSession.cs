@@ -21,6 +21,7 @@ internal sealed class EngineSession : TrainingSession
     private readonly ComputeContext _context;
     private readonly Optimizer _optimizer;
     private readonly RowOptimizer? _centers;
+    private readonly RowOptimizer.GradientRows? _gradientRow;
     private readonly SoftmaxCrossEntropy _loss = new();
     private readonly BatchFeeder _feeder;
     private BatchTotals[] _batches = [];
@@ -41,6 +42,7 @@ internal sealed class EngineSession : TrainingSession
         {
             cosine.Centers.Context = _context;
             _centers = new RowOptimizer(_optimizer, cosine.Centers.Weight, s.HeadLearningRateMultiplier);
+            _gradientRow = cosine.Centers.GradientRow; // one delegate for the run: a step allocates nothing
         }
         _feeder = new BatchFeeder(setup.Train, s.BatchSize, s.Augmentation);
     }
@@ -75,7 +77,8 @@ internal sealed class EngineSession : TrainingSession
         if (_centers is not null && Head is CosineMarginHead cosine)
         {
             var centres = cosine.Centers;
-            _centers.Step(centres.GradientRows, centres.GradientRow);
+            if (centres.GradientIsFull || Setup.Settings.SampledCentreUpdates == SampledCentreUpdates.Lazy) _centers.Step(centres.GradientRows, _gradientRow!);
+            else _centers.StepAll(centres.GradientRows, _gradientRow!);
         }
     }
 

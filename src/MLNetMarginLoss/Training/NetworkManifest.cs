@@ -34,9 +34,12 @@ internal static class NetworkManifest
         return manifest;
     }
 
-    /// <summary>Rebuilds a trained network from its manifest and its named tensors; errors name <paramref name="source"/>.</summary>
+    /// <summary>
+    /// Rebuilds a trained network from its manifest and its named tensors; errors name <paramref name="source"/>. With
+    /// <paramref name="headSaved"/> false (an embedding model, saved without its class centres) the head keeps its initial weights.
+    /// </summary>
     /// <exception cref="ModelFormatException">The manifest or a tensor is missing or does not fit.</exception>
-    public static TrainedNetwork FromManifest(string source, JsonObject m, IReadOnlyDictionary<string, (int[] Shape, float[] Data)> tensors)
+    public static TrainedNetwork FromManifest(string source, JsonObject m, IReadOnlyDictionary<string, (int[] Shape, float[] Data)> tensors, bool headSaved = true)
     {
         try
         {
@@ -44,7 +47,7 @@ internal static class NetworkManifest
             if (kind != ModelKind)
                 throw new ModelFormatException(source, $"it holds a '{kind}' manifest, not a model (expected '{ModelKind}').");
             var (encoder, head, classes) = Rebuild(source, m);
-            RestoreTensors(source, tensors, encoder, head);
+            RestoreTensors(source, tensors, encoder, headSaved ? head : null);
             var info = m["info"]?.Deserialize<ModelInfo>(Json) ?? new ModelInfo();
             var history = new TrainingHistory(m["history"]?.Deserialize<List<EpochRecord>>(Json) ?? []);
             history.SelectedEpoch = m["selectedEpoch"]?.GetValue<int>() ?? -1;
@@ -100,8 +103,8 @@ internal static class NetworkManifest
         return list;
     }
 
-    /// <summary>Copies named tensors into the encoder and head, checking that every one is present with the right size.</summary>
-    public static void RestoreTensors(string path, IReadOnlyDictionary<string, (int[] Shape, float[] Data)> tensors, Encoder encoder, MarginHead head)
+    /// <summary>Copies named tensors into the encoder and head (when given), checking that every one is present with the right size.</summary>
+    public static void RestoreTensors(string path, IReadOnlyDictionary<string, (int[] Shape, float[] Data)> tensors, Encoder encoder, MarginHead? head)
     {
         void Copy(string name, int[] dims, Span<float> target)
         {
@@ -112,6 +115,7 @@ internal static class NetworkManifest
             t.Data.AsSpan().CopyTo(target);
         }
         foreach (var (name, p, _) in encoder.Network.NamedState()) Copy("encoder." + name, p.Dims, p.Value);
+        if (head is null) return;
         foreach (var (name, shape, data) in CollectTensors(encoder, head).Where(t => t.Name.StartsWith("head.", StringComparison.Ordinal)))
             Copy(name, shape, data);
     }

@@ -52,6 +52,7 @@ internal static class RunRules
             ["batchSize"] = o.BatchSize.ToString(), ["seed"] = o.Seed.ToString(), ["schedule"] = o.Schedule.ToString(),
             ["softmaxWarmupEpochs"] = o.SoftmaxWarmupEpochs.ToString(), ["frozenLayers"] = o.FrozenLayers.ToString(),
             ["trainingRows"] = train.Count.ToString(), ["sampleRate"] = o.SampleRate.ToString("R"),
+            ["sampledCentreUpdates"] = o.SampledCentreUpdates.ToString(),
         };
         foreach (var (k, v) in backend) opts[k] = v;
         var metrics = new Dictionary<string, double>();

@@ -27,7 +27,7 @@ internal sealed class TrainingCheckpoint
     private static string Fingerprint(TrainingSettings s, Dataset train) => string.Join("|",
         s.Head, JsonSerializer.Serialize(s.HeadOptions), JsonSerializer.Serialize(s.Encoder with { InputShape = train.FeatureShape }),
         s.Optimizer, s.LearningRate.ToString("R"), s.WeightDecay.ToString("R"), s.Schedule, s.BatchSize, s.Seed,
-        s.SoftmaxWarmupEpochs, s.FrozenLayers, s.SampleRate.ToString("R"), train.Count, string.Join(",", train.ClassNames));
+        s.SoftmaxWarmupEpochs, s.FrozenLayers, s.SampleRate.ToString("R"), s.SampledCentreUpdates, train.Count, string.Join(",", train.ClassNames));
 
     /// <summary>Writes <paramref name="state"/> (atomically).</summary>
     public void Save(TrainingSettings settings, Dataset train, CheckpointState state)

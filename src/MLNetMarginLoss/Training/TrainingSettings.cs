@@ -23,6 +23,9 @@ internal sealed record TrainingSettings
     /// <summary>Partial FC sample rate r in (0, 1]; 1 uses every class in every batch.</summary>
     public double SampleRate { get; init; } = 1.0;
 
+    /// <summary>Partial FC: lazy or dense updates of the unsampled centres.</summary>
+    public SampledCentreUpdates SampledCentreUpdates { get; init; } = SampledCentreUpdates.Lazy;
+
     /// <summary>The optimizer.</summary>
     public OptimizerKind Optimizer { get; init; } = OptimizerKind.Adam;
 

@@ -37,6 +37,9 @@ public sealed class KnnClassifierTests
         var names = default(VBuffer<ReadOnlyMemory<char>>);
         scored.Schema["PredictedLabel"].Annotations.GetValue("KeyValues", ref names);
         CollectionAssert.AreEqual(Keys, names.DenseValues().Select(n => n.ToString()).ToArray());
+        var slotNames = default(VBuffer<ReadOnlyMemory<char>>);
+        scored.Schema["Score"].GetSlotNames(ref slotNames);
+        CollectionAssert.AreEqual(Keys, slotNames.DenseValues().Select(n => n.ToString()).ToArray(), "Score's slots are named by class");
 
         CollectionAssert.AreEqual(new uint[] { 1, 2 }, scored.GetColumn<uint>("PredictedLabel").ToArray());
         var score = scored.GetColumn<float[]>("Score").ToArray();
@@ -205,5 +208,59 @@ public sealed class KnnClassifierTests
         var wide = TestDataViews.Embeddings(ml, [[1f, 0f, 0f]], ["a"], Keys);
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => knn.Transform(wide)).Message, "2 Single");
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => knn.Classify(wide)).Message, "2 Single");
+    }
+
+    [TestMethod]
+    [DataRow("float")]
+    [DataRow("int")]
+    [DataRow("bool")]
+    public void TypedGalleryLabelsComeBackAndUnknownRowsStayKeyZero(string kind)
+    {
+        // Two classes, A near +x and B near +y, as float (0.5, −2), int (0, 1: the unknown needs a third value) or bool
+        // (true, false: no value is left for the unknown, so the key falls back to the labels' text).
+        var ml = new MLContext(0);
+        object a = kind switch { "float" => 0.5f, "int" => 0, _ => true }, b = kind switch { "float" => -2f, "int" => 1, _ => false };
+        float[][] galleryRows = [[1f, 0.1f], [1f, -0.1f], [0.1f, 1f], [-0.1f, 1f]];
+        var gallery = TypedEmbeddings(ml, galleryRows, [a, a, b, b]);
+        var queries = TypedEmbeddings(ml, [[1f, 0f], [0f, 1f], [-1f, -1f]], [a, a, a]);
+        var knn = ml.MulticlassClassification.Trainers.KnnClassifier(k: 2, similarityThreshold: 0.9f).Fit(gallery);
+        var scored = ml.Transforms.Conversion.MapKeyToValue("Value", "PredictedLabel").Fit(knn.Transform(queries)).Transform(knn.Transform(queries));
+        CollectionAssert.AreEqual(new uint[] { 1, 2, 0 }, scored.GetColumn<uint>("PredictedLabel").ToArray());
+        var type = scored.Schema["Value"].Type;
+        switch (kind)
+        {
+            case "float":
+                Assert.AreEqual(NumberDataViewType.Single, type);
+                CollectionAssert.AreEqual(new[] { 0.5f, -2f }, scored.GetColumn<float>("Value").Take(2).ToArray());
+                break;
+            case "int":
+                Assert.AreEqual(NumberDataViewType.Int32, type);
+                CollectionAssert.AreEqual(new[] { 0, 1 }, scored.GetColumn<int>("Value").Take(2).ToArray());
+                break;
+            default:
+                Assert.AreEqual(TextDataViewType.Instance, type);
+                CollectionAssert.AreEqual(new[] { "True", "False", "" }, scored.GetColumn<string>("Value").ToArray());
+                break;
+        }
+    }
+
+    /// <summary>Embeddings with a Label key mapped from float, int or bool values (in order of first appearance).</summary>
+    private static IDataView TypedEmbeddings(MLContext ml, float[][] rows, object[] labels)
+    {
+        var type = new VectorDataViewType(NumberDataViewType.Single, rows[0].Length);
+        IDataView Load<T>()
+        {
+            var schema = SchemaDefinition.Create(typeof(TypedRow<T>));
+            schema["Embedding"].ColumnType = type;
+            return ml.Data.LoadFromEnumerable(rows.Select((r, i) => new TypedRow<T> { Embedding = r, Label = (T)labels[i] }).ToList(), schema);
+        }
+        var view = labels[0] switch { float => Load<float>(), int => Load<int>(), _ => Load<bool>() };
+        return ml.Transforms.Conversion.MapValueToKey("Label").Fit(view).Transform(view);
+    }
+
+    private sealed class TypedRow<T>
+    {
+        public float[] Embedding { get; set; } = [];
+        public T Label { get; set; } = default!;
     }
 }

@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Reflection;
 using System.Text;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -10,8 +8,7 @@ namespace MLNetMarginLoss.Tests.MLNet;
 
 /// <summary>
 /// Builds the IDataViews the ML.NET component tests feed in, the way an application would (LoadFromEnumerable with a
-/// SchemaDefinition for the vector shape, text labels, then MapValueToKey), and runs saved models in a process that
-/// does not reference this library.
+/// SchemaDefinition for the vector shape, text labels, then MapValueToKey), and formats scored views for comparison.
 /// </summary>
 internal static class TestDataViews
 {
@@ -52,7 +49,7 @@ internal static class TestDataViews
         return ml.Transforms.Conversion.MapValueToKey("Label", keyData: keyData).Fit(view).Transform(view);
     }
 
-    /// <summary>Every visible column except <paramref name="inputColumn"/> of every row, as the standalone consumer writes it.</summary>
+    /// <summary>Every visible column except <paramref name="inputColumn"/> of every row, as text (round-trip floats, keys as "number:value").</summary>
     public static string[] Format(IDataView scored, string inputColumn)
     {
         var columns = scored.Schema.Where(c => !c.IsHidden && c.Name != inputColumn).ToArray();
@@ -101,35 +98,6 @@ internal static class TestDataViews
             default:
                 throw new InvalidOperationException($"Column '{column.Name}' has the type {column.Type}, which the test formatter does not write.");
         }
-    }
-
-    /// <summary>Writes rows for the standalone consumer: int32 count, int32 size, then float32 values.</summary>
-    public static void WriteRows(string path, IReadOnlyList<float[]> rows)
-    {
-        using var writer = new BinaryWriter(File.Create(path));
-        writer.Write(rows.Count);
-        writer.Write(rows.Count == 0 ? 0 : rows[0].Length);
-        foreach (var row in rows) foreach (var v in row) writer.Write(v);
-    }
-
-    /// <summary>
-    /// Runs the standalone consumer (an app referencing only Microsoft.ML, its ONNX transformer and ONNX Runtime) from its
-    /// own build folder, which holds no assembly of this library, on a saved model.
-    /// </summary>
-    public static (int ExitCode, string StdErr) RunConsumer(string model, string rows, string output, string? inputColumn = null)
-    {
-        string dll = typeof(TestDataViews).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "StandaloneConsumer").Value!;
-        if (!File.Exists(dll)) throw new FileNotFoundException("The standalone consumer was not built next to the tests' project.", dll);
-        if (File.Exists(Path.Combine(Path.GetDirectoryName(dll)!, "MLNetMarginLoss.dll")))
-            throw new InvalidOperationException("The consumer's folder holds MLNetMarginLoss.dll; it must run without this library.");
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var a in new[] { dll, model, rows, output }.Concat(inputColumn is null ? [] : [inputColumn])) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        p.WaitForExit();
-        _ = stdout.Result;
-        return (p.ExitCode, stderr.Result);
     }
 
     private sealed class ImageRow

@@ -68,6 +68,35 @@ internal sealed class RowOptimizer
         }
     }
 
+    /// <summary>
+    /// Updates every row: those in <paramref name="rows"/> (ascending) with their gradients, all others with a zero
+    /// gradient — a dense optimizer's step, in which momentum, the moments and weight decay keep acting on rows that got
+    /// no gradient (insightface's partial_fc_v2 with a dense optimizer). O(rows × cols) per step.
+    /// </summary>
+    public void StepAll(ReadOnlySpan<long> rows, GradientRows gradientRow)
+    {
+        if (_zero.Length < Values.Cols) _zero = new float[Values.Cols];
+        float learningRate = _rule.LearningRate * LearningRateMultiplier, decay = _rule.WeightDecay;
+        int next = 0;
+        for (long r = 0; r < Values.Rows; r++)
+        {
+            ReadOnlySpan<float> gradient;
+            if (next < rows.Length && rows[next] == r) gradient = gradientRow(next++);
+            else gradient = _zero;
+            long step = ++_steps[r];
+            var slots = _state.Length switch
+            {
+                0 => default,
+                1 => new SlotSpans(_state[0].Row(r)),
+                2 => new SlotSpans(_state[0].Row(r), _state[1].Row(r)),
+                _ => new SlotSpans(_state[0].Row(r), _state[1].Row(r), _state[2].Row(r)),
+            };
+            _rule.ApplyRule(Values.Row(r), gradient, slots, step, learningRate, decay);
+        }
+    }
+
+    private float[] _zero = [];
+
     /// <summary>The gradient of entry <paramref name="index"/> of a step's row list.</summary>
     public delegate ReadOnlySpan<float> GradientRows(int index);
 
