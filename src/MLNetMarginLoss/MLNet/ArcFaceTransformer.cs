@@ -64,6 +64,11 @@ public sealed class ArcFaceTransformer : ITransformer
         IsEmbeddingModel = !saveClassifier || !hasClassCenters || ClassifierBytes > OnnxSizeLimit.Current;
         if (IsEmbeddingModel)
         {
+            EmbeddingModelReason = !hasClassCenters
+                ? "it was read back from an embedding model, which holds no class centres"
+                : !saveClassifier
+                    ? "Options.SaveClassifier is false"
+                    : $"its classifier ({ClassifierBytes / 1e9:F2} GB with {network.ClassNames.Count:N0} class centres of {network.EmbeddingSize} values and the class names) exceeds what one ONNX graph holds ({OnnxSizeLimit.Current / 1e9:F2} GB); classify by k-NN over the class centres: mlContext.MulticlassClassification.Trainers.KnnClassifier(model), built before saving";
             metadata[OnnxModelReader.EmbeddingModelKey] = "true";
             OnnxModel = EmbeddingGraph.Build(network, columns.Features, columns.Embedding, flip: false, metadata).ToByteArray();
             _chain = PredictionChain.BuildOnnx(ml, OnnxModel, columns.Features, network.InputShape.Size, [columns.Embedding]);
@@ -91,6 +96,9 @@ public sealed class ArcFaceTransformer : ITransformer
     /// <c>mlContext.MulticlassClassification.Trainers.KnnClassifier(model)</c>.
     /// </summary>
     public bool IsEmbeddingModel { get; }
+
+    /// <summary>Why this is an embedding model (null when it is not): SaveClassifier off, or the figures of a classifier too big for one ONNX graph and what to do instead.</summary>
+    public string? EmbeddingModelReason { get; }
 
     /// <summary>The training label key's values, typed (what PredictedLabel's key carries).</summary>
     internal LabelKeyValues ClassValues { get; }

@@ -100,6 +100,7 @@ internal static class InferenceGraph
         long bytes = 1 << 20;
         foreach (var (name, p, _) in network.Encoder.Network.NamedState()) bytes += 4L * p.Length + 64 + name.Length;
         foreach (var p in network.Head.Parameters.Concat(network.Head.Buffers)) bytes += 4L * p.Length + 64;
+        if (network.Head is CosineMarginHead cosine) bytes += 4L * cosine.Centers.Weight.Length + 64;
         bytes += 8L * (classNames.Count + 1);
         foreach (var n in classNames) bytes += System.Text.Encoding.UTF8.GetByteCount(n) + 16;
         return bytes + metadataBytes;

@@ -1,3 +1,5 @@
+using Microsoft.ML.Data;
+using Microsoft.ML;
 using MLNetMarginLoss.Data;
 using MLNetMarginLoss.Engine;
 using MLNetMarginLoss.Engine.Losses;
@@ -274,6 +276,41 @@ public sealed class PartialFcTests
         }
         CollectionAssert.AreEqual(dense.Value, denseValues.Page(0), "dense updates = the dense optimizer, bit for bit");
         CollectionAssert.AreNotEqual(dense.Value, lazyValues.Page(0), "lazy updates leave unsampled rows alone, so they differ");
+    }
+
+    /// <summary>
+    /// 300,000 classes (E = 16, 2,000 rows, one epoch, r = 0.01): the run trains, saves as a standard ML.NET model and
+    /// reads back with the same predictions (the separate-process check of 300,000-class models is in ManyClassSavingTests).
+    /// </summary>
+    [TestMethod]
+    public void ThreeHundredThousandClassesTrainAndSave()
+    {
+        var data = SyntheticClasses.CreateRandomLabels(classes: 300_000, rows: 2_000, dimensions: 16, noise: 0.3, seed: 5);
+        var options = new ArcFaceTrainer.Options
+        {
+            Encoder = new EncoderSpec { Kind = EncoderKind.Mlp, HiddenSizes = [32], EmbeddingSize = 16 },
+            HeadOptions = new HeadOptions { Scale = 32 }, SampleRate = 0.01, MaxEpoch = 1, BatchSize = 256, Threads = 2,
+        };
+        var model = new ArcFaceTrainer(options).Fit(data);
+        Assert.AreEqual(300_000, model.ClassNames.Count);
+        Assert.IsFalse(model.IsEmbeddingModel);
+        var ml = new Microsoft.ML.MLContext(0);
+        var rows = data.Take(64);
+        var view = MLNetMarginLoss.Tests.MLNet.TestViews.ToView(ml, rows, withLabel: false);
+        var before = model.Transform(view).GetColumn<uint>("PredictedLabel").ToArray();
+        string path = Path.Combine(Path.GetTempPath(), $"mlnet-margin-300k-{Guid.NewGuid():N}.zip");
+        try
+        {
+            ml.Model.Save(model, model.InputSchema, path);
+            var loaded = ml.Model.Load(path, out _);
+            CollectionAssert.AreEqual(before, loaded.Transform(view).GetColumn<uint>("PredictedLabel").ToArray());
+            var back = ArcFaceTransformer.Load(path);
+            CollectionAssert.AreEqual(((CosineMarginHead)model.Network.Head).Centers.Weight.Page(0), ((CosineMarginHead)back.Network.Head).Centers.Weight.Page(0), "centres read back bit-exactly");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     [TestMethod]

@@ -122,6 +122,47 @@ public sealed class EmbeddingModelTests
         }
     }
 
+    /// <summary>
+    /// Two million classes of 512-d embeddings (4.1 GB of centres; never initialised, so the zero pages are not touched):
+    /// the transformer is an embedding model that says why, its saved .zip holds the encoder only and reloads in an app
+    /// without the library with the same embeddings.
+    /// </summary>
+    [TestMethod]
+    public void TwoMillionClassesOf512DimensionsSaveAsAnEmbeddingModel()
+    {
+        const int classes = 2_000_000, e = 512;
+        var encoder = MLNetMarginLoss.Encoders.Encoder.Build(new EncoderSpec { Kind = EncoderKind.Mlp, InputShape = MLNetMarginLoss.Engine.TensorShape.Vector(8), HiddenSizes = [], EmbeddingSize = e }, new MLNetMarginLoss.Engine.SeededRandom(1));
+        var head = MLNetMarginLoss.Heads.HeadFactory.Create(HeadKind.ArcFace, e, classes, new HeadOptions { Scale = 64 });
+        var names = Enumerable.Range(0, classes).Select(i => "identity" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        var network = new MLNetMarginLoss.Training.TrainedNetwork(encoder, head, names, new TrainingHistory(), new ModelInfo());
+        var model = TestNetworks.Transformer(network);
+        Assert.IsTrue(model.IsEmbeddingModel);
+        StringAssert.Contains(model.EmbeddingModelReason, "exceeds what one ONNX graph holds");
+        StringAssert.Contains(model.EmbeddingModelReason, "2,000,000 class centres of 512 values");
+        StringAssert.Contains(model.EmbeddingModelReason, "KnnClassifier");
+
+        var ml = new MLContext(0);
+        var random = new MLNetMarginLoss.Engine.SeededRandom(3);
+        var rows = Enumerable.Range(0, 5).Select(_ => Enumerable.Range(0, 8).Select(_ => (float)random.NextGaussian()).ToArray()).ToArray();
+        var view = TestNetworks.Rows(ml, rows);
+        var embedding = model.Transform(view).GetColumn<float[]>("Embedding").ToArray();
+        string path = TempPath("two-million.zip");
+        try
+        {
+            ml.Model.Save(model, view.Schema, path);
+            long size = new FileInfo(path).Length;
+            Console.WriteLine($"2,000,000 × 512 embedding model: {size / 1e6:F1} MB saved (the class names; the centres would be {4L * classes * e / 1e9:F1} GB)");
+            Assert.IsLessThan(4L * classes * e / 20, size, "the centres stay out of the saved model");
+            var consumer = ModelConsumerProcess.Run(rows, null, new ModelConsumerProcess.Options(), path).Outputs[0];
+            Assert.IsFalse(consumer.HasColumn("Score"));
+            Assert.AreEqual(0f, ArcFacePipelineTests.MaxAbsDiff(embedding, consumer.Vectors("Embedding")));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     [TestMethod]
     public void TheSoftmaxHeadHasNoClassCentres()
     {
