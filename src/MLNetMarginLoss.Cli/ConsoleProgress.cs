@@ -36,9 +36,10 @@ internal static class ConsoleProgress
     {
         public void Report(TrainingProgress p)
         {
+            if (p.ResumedAtEpoch is { } resumed) { Console.Error.WriteLine(ResumeLine(resumed, p.Epochs)); return; }
             task.MaxValue = Math.Max(1, p.Epochs * (double)p.Batches);
             task.Value = p.Epoch * (double)p.Batches + p.Batch;
-            task.Description = $"epoch {p.Epoch + 1}/{p.Epochs} loss {p.Loss:F3} acc {p.Accuracy:P1} {p.SamplesPerSecond:F0}/s";
+            task.Description = $"epoch {p.Epoch + 1}/{p.Epochs} loss {p.Loss:F3} margin acc {p.Accuracy:P1} {p.SamplesPerSecond:F0}/s";
             if (p.EpochCompleted && p.Record is { } r) Console.Error.WriteLine(EpochLine(r));
         }
     }
@@ -47,12 +48,22 @@ internal static class ConsoleProgress
     {
         public void Report(TrainingProgress p)
         {
-            if (p.EpochCompleted && p.Record is { } r) Console.Error.WriteLine($"epoch {r.Epoch + 1}/{p.Epochs}: " + EpochLine(r));
+            if (p.ResumedAtEpoch is { } resumed) Console.Error.WriteLine(ResumeLine(resumed, p.Epochs));
+            else if (p.EpochCompleted && p.Record is { } r) Console.Error.WriteLine($"epoch {r.Epoch + 1}/{p.Epochs}: " + EpochLine(r));
         }
     }
 
+    private static string ResumeLine(int epoch, int epochs) => epoch >= epochs
+        ? $"resuming from the checkpoint: all {epochs} epochs are done; the model is the checkpoint's"
+        : $"resuming from the checkpoint at epoch {epoch + 1}/{epochs} (epochs 1–{epoch} are in it)";
+
+    /// <summary>
+    /// One epoch: the training loss with the margin, the accuracy of the inference logits (s·cos θ, no margin — what
+    /// the model will predict; the margin logits' accuracy, near 0 while a large margin is not yet met, in brackets),
+    /// validation, throughput, learning rate.
+    /// </summary>
     private static string EpochLine(EpochRecord r) =>
-        $"train loss {r.TrainLoss:F4} acc {r.TrainAccuracy:P2}" +
+        $"train loss {r.TrainLoss:F4} acc {(r.TrainAccuracyWithoutMargin ?? r.TrainAccuracy):P2} (with margin {r.TrainAccuracy:P2})" +
         (r.ValidationLoss is { } vl ? $", validation loss {vl:F4} acc {r.ValidationAccuracy:P2}" : "") +
         $", {r.SamplesPerSecond:F0} samples/s, lr {r.LearningRate:G3}{(r.MarginActive ? "" : " (softmax warm-up)")}";
 }

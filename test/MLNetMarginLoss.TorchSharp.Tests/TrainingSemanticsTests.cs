@@ -104,7 +104,7 @@ public sealed class TrainingSemanticsTests
     [DataRow(SampledCentreUpdates.Dense, OptimizerKind.Sgd)]
     public void PartialFcTrainingMatchesTheEngine(SampledCentreUpdates updates, OptimizerKind optimizer)
     {
-        var data = DataViews.Clusters(960, features: 12, classes: 120, seed: 4, spread: 0.3f);
+        var data = DataViews.Clusters(480, features: 12, classes: 120, seed: 4, spread: 0.3f);
         ArcFaceTrainer.Options Options(TrainingBackend? backend)
         {
             var o = Small(HeadKind.ArcFace, epochs: 2, backend);
