@@ -56,15 +56,7 @@ internal sealed class RowOptimizer
         for (int i = 0; i < rows.Length; i++)
         {
             long r = rows[i];
-            long step = ++_steps[r];
-            var slots = _state.Length switch
-            {
-                0 => default,
-                1 => new SlotSpans(_state[0].Row(r)),
-                2 => new SlotSpans(_state[0].Row(r), _state[1].Row(r)),
-                _ => new SlotSpans(_state[0].Row(r), _state[1].Row(r), _state[2].Row(r)),
-            };
-            _rule.ApplyRule(Values.Row(r), gradientRow(i), slots, step, learningRate, decay);
+            _rule.ApplyRule(Values.Row(r), gradientRow(i), Slots(r), ++_steps[r], learningRate, decay);
         }
     }
 
@@ -83,19 +75,20 @@ internal sealed class RowOptimizer
             ReadOnlySpan<float> gradient;
             if (next < rows.Length && rows[next] == r) gradient = gradientRow(next++);
             else gradient = _zero;
-            long step = ++_steps[r];
-            var slots = _state.Length switch
-            {
-                0 => default,
-                1 => new SlotSpans(_state[0].Row(r)),
-                2 => new SlotSpans(_state[0].Row(r), _state[1].Row(r)),
-                _ => new SlotSpans(_state[0].Row(r), _state[1].Row(r), _state[2].Row(r)),
-            };
-            _rule.ApplyRule(Values.Row(r), gradient, slots, step, learningRate, decay);
+            _rule.ApplyRule(Values.Row(r), gradient, Slots(r), ++_steps[r], learningRate, decay);
         }
     }
 
     private float[] _zero = [];
+
+    /// <summary>Row <paramref name="r"/> of each state slot.</summary>
+    private SlotSpans Slots(long r) => _state.Length switch
+    {
+        0 => default,
+        1 => new SlotSpans(_state[0].Row(r)),
+        2 => new SlotSpans(_state[0].Row(r), _state[1].Row(r)),
+        _ => new SlotSpans(_state[0].Row(r), _state[1].Row(r), _state[2].Row(r)),
+    };
 
     /// <summary>The gradient of entry <paramref name="index"/> of a step's row list.</summary>
     public delegate ReadOnlySpan<float> GradientRows(int index);
