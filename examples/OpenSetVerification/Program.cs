@@ -50,10 +50,11 @@ var seenTest = Subset(allTest, seen);
 var unseenTest = Subset(allTest, unseen);
 Console.WriteLine($"trained on {seen.Length} classes ({train.RowCount} rows); unseen: {string.Join(", ", unseenTest.ClassNames)} ({unseenTest.RowCount} test images)");
 
-var options = new ArcFaceTrainer.Options { MaxEpoch = arguments.Int("epochs"), Seed = seed, HeadOptions = new HeadOptions { Scale = arguments.Double("scale"), Margin = arguments.Double("margin") } };
+ArcFaceTrainer.Options Options(HeadOptions head) => new() { MaxEpoch = arguments.Int("epochs"), Seed = seed, HeadOptions = head };
+var options = Options(new HeadOptions { Scale = arguments.Double("scale"), Margin = arguments.Double("margin") });
 var models = new (string Name, ArcFaceTrainer Trainer)[]
 {
-    ("softmax", ml.MulticlassClassification.Trainers.Softmax(options)),
+    ("softmax", ml.MulticlassClassification.Trainers.Softmax(Options(new HeadOptions()))), // a linear layer: no scale, no margin
     ($"arcface (s = {arguments.Double("scale"):G3}, m = {arguments.Double("margin"):G3})", ml.MulticlassClassification.Trainers.ArcFace(options)),
 };
 
