@@ -30,17 +30,12 @@ internal static class EmbedCommand
             var ml = new MLContext(seed: 0);
             var raw = data.Load(ml, result);
             bool labelled = raw.Schema.GetColumnOrNull(LabelKeys.Label) is not null;
-            IDataView scored;
-            if (result.GetValue(flip))
-            {
-                if (raw.Schema.GetColumnOrNull("Features") is null)
-                    throw new ArgumentException("--flip-tta works on data with a Features column (IDX or CSV images), not on an image folder.");
-                scored = ml.Transforms.ExtractEmbeddings(modelPath, flipTestTimeAugmentation: true).Fit(raw).Transform(raw);
-            }
-            else
-            {
-                scored = SavedModel.Load(ml, modelPath).Transform(raw);
-            }
+            if (result.GetValue(flip) && raw.Schema.GetColumnOrNull("Features") is null)
+                throw new ArgumentException("--flip-tta works on data with a Features column (IDX or CSV images), not on an image folder.");
+            using var embedder = result.GetValue(flip)
+                ? new TransformerChain<ITransformer>(ml.Transforms.ExtractEmbeddings(modelPath, flipTestTimeAugmentation: true).Fit(raw))
+                : SavedModel.Load(ml, modelPath);
+            var scored = embedder.Transform(raw);
             var vectors = scored.GetColumn<float[]>("Embedding").ToArray();
             var labels = labelled ? LabelKeys.AsText(ml, raw).GetColumn<string>(LabelKeys.Label).ToArray() : null;
             int dimension = vectors.Length > 0 ? vectors[0].Length : 0;

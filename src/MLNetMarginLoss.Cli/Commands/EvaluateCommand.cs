@@ -26,7 +26,7 @@ internal static class EvaluateCommand
             if (pairCount < 0 || pairCount % 2 != 0) throw new ArgumentException($"--pairs must be an even number of pairs (0 = none), got {pairCount}.");
             data.Validate(result);
             var ml = new MLContext(seed: 0);
-            var loaded = SavedModel.Load(ml, result.GetValue(model)!);
+            using var loaded = SavedModel.Load(ml, result.GetValue(model)!);
             var raw = data.Load(ml, result);
             var classes = SavedModel.Classes(loaded, raw.Schema);
             var test = LabelKeys.Keyed(ml, raw, classes);

@@ -29,8 +29,8 @@ internal static class PlotCommand
             data.Validate(result);
             string modelPath = result.GetValue(model)!, dir = result.GetValue(output)!;
             var ml = new MLContext(seed: 0);
-            var loaded = SavedModel.Load(ml, modelPath);
-            var history = ArcFaceTransformer.Load(modelPath);
+            using var loaded = SavedModel.Load(ml, modelPath);
+            using var history = ArcFaceTransformer.Load(modelPath);
             var raw = data.Load(ml, result);
             var classes = SavedModel.Classes(loaded, raw.Schema);
             var scored = ml.Data.Cache(loaded.Transform(LabelKeys.Keyed(ml, raw, classes)));

@@ -14,7 +14,8 @@ public sealed class EmbeddingExtractor : IEstimator<EmbeddingTransformer>
 {
     private readonly Lazy<EmbeddingTransformer> _transformer;
 
-    internal EmbeddingExtractor(ArcFaceTransformer model, string inputColumnName, string outputColumnName, bool flipTestTimeAugmentation)
+    /// <summary>An extractor over <paramref name="model"/>'s encoder; <paramref name="ownsModel"/>: the model was read from a file for this extractor, and its transformer disposes it.</summary>
+    internal EmbeddingExtractor(ArcFaceTransformer model, string inputColumnName, string outputColumnName, bool flipTestTimeAugmentation, bool ownsModel = false)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrWhiteSpace(inputColumnName);
@@ -26,7 +27,7 @@ public sealed class EmbeddingExtractor : IEstimator<EmbeddingTransformer>
         InputColumnName = inputColumnName;
         OutputColumnName = outputColumnName;
         FlipTestTimeAugmentation = flipTestTimeAugmentation;
-        _transformer = new(() => new EmbeddingTransformer(model, inputColumnName, outputColumnName, flipTestTimeAugmentation));
+        _transformer = new(() => new EmbeddingTransformer(model, inputColumnName, outputColumnName, flipTestTimeAugmentation, ownsModel));
     }
 
     /// <summary>The trained model whose encoder is used.</summary>

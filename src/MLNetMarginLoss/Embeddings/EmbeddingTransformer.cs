@@ -17,13 +17,18 @@ namespace MLNetMarginLoss;
 /// model that an application referencing only Microsoft.ML, Microsoft.ML.OnnxTransformer and Microsoft.ML.OnnxRuntime
 /// loads with <c>mlContext.Model.Load</c>, and <see cref="Transform"/> gives exactly what that loaded model gives.
 /// </para>
+/// <para>Dispose it to release the ONNX Runtime session and the temporary copy of its graph (see <see cref="ArcFaceTransformer"/>).</para>
 /// </summary>
-public sealed class EmbeddingTransformer : ITransformer
+public sealed class EmbeddingTransformer : ITransformer, IDisposable
 {
     private readonly ITransformer _chain;
+    private readonly OnnxModelFile _onnxFile;
 
-    internal EmbeddingTransformer(ArcFaceTransformer model, string inputColumnName, string outputColumnName, bool flipTestTimeAugmentation)
+    private readonly bool _ownsModel;
+
+    internal EmbeddingTransformer(ArcFaceTransformer model, string inputColumnName, string outputColumnName, bool flipTestTimeAugmentation, bool ownsModel = false)
     {
+        _ownsModel = ownsModel;
         Model = model;
         InputColumnName = inputColumnName;
         OutputColumnName = outputColumnName;
@@ -36,13 +41,16 @@ public sealed class EmbeddingTransformer : ITransformer
             ["mlnet-margin.component"] = nameof(EmbeddingExtractor),
             ["mlnet-margin.flip"] = flipTestTimeAugmentation ? "true" : "false",
         };
-        var onnx = EmbeddingGraph.Build(network, inputColumnName, graphOutput, flipTestTimeAugmentation, metadata).ToByteArray();
+        _onnxFile = OnnxModelFile.Write(EmbeddingGraph.Build(network, inputColumnName, graphOutput, flipTestTimeAugmentation, metadata).ToByteArray());
         var ml = new MLContext(seed: 0);
-        IEstimator<ITransformer> estimator = ml.Transforms.ApplyOnnxModel([graphOutput], [inputColumnName], new MemoryStream(onnx));
+        IEstimator<ITransformer> estimator = ml.Transforms.ApplyOnnxModel([graphOutput], [inputColumnName], _onnxFile.Path);
         if (graphOutput != outputColumnName)
             estimator = estimator.Append(ml.Transforms.CopyColumns(outputColumnName, graphOutput)).Append(ml.Transforms.DropColumns(graphOutput));
         _chain = estimator.Fit(PredictionChain.EmptyInput(ml, inputColumnName, network.InputShape.Size));
     }
+
+    /// <summary>The temporary copy of the graph that the chain reads (deleted by <see cref="Dispose"/>).</summary>
+    internal string OnnxFilePath => _onnxFile.Path;
 
     /// <summary>The trained model whose encoder this is.</summary>
     public ArcFaceTransformer Model { get; }
@@ -87,4 +95,15 @@ public sealed class EmbeddingTransformer : ITransformer
 
     /// <summary>Saves the transformer as ML.NET's built-in transformers (ONNX inside an OnnxTransformer).</summary>
     void ICanSaveModel.Save(ModelSaveContext ctx) => _chain.Save(ctx);
+
+    /// <summary>
+    /// Releases the ONNX Runtime session and deletes the temporary copy of the graph; also disposes <see cref="Model"/>
+    /// when it was read from a file for this transformer (<c>ExtractEmbeddings(modelPath)</c>), not a model you passed in.
+    /// </summary>
+    public void Dispose()
+    {
+        (_chain as IDisposable)?.Dispose();
+        _onnxFile.Dispose();
+        if (_ownsModel) Model.Dispose();
+    }
 }

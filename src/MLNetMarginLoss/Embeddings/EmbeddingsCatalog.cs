@@ -33,6 +33,6 @@ public static class EmbeddingsCatalog
         string inputColumnName = "Features", string outputColumnName = "Embedding", bool flipTestTimeAugmentation = false)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        return new EmbeddingExtractor(ArcFaceTransformer.Load(modelPath), inputColumnName, outputColumnName, flipTestTimeAugmentation);
+        return new EmbeddingExtractor(ArcFaceTransformer.Load(modelPath), inputColumnName, outputColumnName, flipTestTimeAugmentation, ownsModel: true);
     }
 }

@@ -60,7 +60,13 @@ public sealed partial class KnnClassifier : IEstimator<KnnTransformer>
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
         var o = _options;
-        if (_centres is null) InputColumns.CheckLabel(InputColumns.Find(inputSchema, o.LabelColumnName), o.LabelColumnName, inputSchema);
+        if (_centres is not null)
+        {
+            // Over a model's centres the input needs no label: the columns added are the transformer's own.
+            InputColumns.CheckFeatures(InputColumns.Find(inputSchema, o.FeatureColumnName), o.FeatureColumnName, inputSchema);
+            return _centres.Value.GetOutputSchema(inputSchema);
+        }
+        InputColumns.CheckLabel(InputColumns.Find(inputSchema, o.LabelColumnName), o.LabelColumnName, inputSchema);
         InputColumns.CheckFeatures(InputColumns.Find(inputSchema, o.FeatureColumnName), o.FeatureColumnName, inputSchema);
         // Score and Similarity are vectors of Single, PredictedLabel a key like the label (see InputColumns.OutputShape).
         return InputColumns.OutputShape(inputSchema, o.FeatureColumnName, o.LabelColumnName, o.ScoreColumnName, o.PredictionColumnName, embedding: o.SimilarityColumnName);

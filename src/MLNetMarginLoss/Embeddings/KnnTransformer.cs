@@ -26,9 +26,12 @@ namespace MLNetMarginLoss;
 /// <see cref="Search(ReadOnlySpan{float}, int)"/> score whole batches with a blocked GEMM and a streaming top-k (the
 /// same rule, up to float rounding in near-ties).
 /// </para>
+/// <para>Dispose it to release the ONNX Runtime session and the temporary copy of its graph (see <see cref="ArcFaceTransformer"/>).</para>
 /// </summary>
-public sealed class KnnTransformer : ITransformer
+public sealed class KnnTransformer : ITransformer, IDisposable
 {
+    private readonly OnnxModelFile? _onnxFile;
+    private readonly IEstimator<ITransformer>? _estimator;
     private readonly KnnIndex _index;
     private readonly KnnClassifier.Options _options;
     private readonly ITransformer? _chain;
@@ -61,10 +64,13 @@ public sealed class KnnTransformer : ITransformer
         };
         var ml = new MLContext(seed: 0);
         var codes = ClassCodes.Choose(ml, ClassNames.Count, unknown);
-        var onnx = KnnGraph.Build(index, names, metadata, ClassNames, codes.Table).ToByteArray();
-        _chain = PredictionChain.Build(ml, onnx, names.Input, index.Dimension, [names.Score, names.Similarity], names.PredictedIndex,
-            options.PredictionColumnName, codes, classes);
+        _onnxFile = OnnxModelFile.Write(KnnGraph.Build(index, names, metadata, ClassNames, codes.Table).ToByteArray());
+        _chain = PredictionChain.Build(ml, _onnxFile, names.Input, index.Dimension, [names.Score, names.Similarity], names.PredictedIndex,
+            options.PredictionColumnName, codes, classes, out _estimator);
     }
+
+    /// <summary>The temporary copy of the graph that the chain reads (null without a chain; deleted by <see cref="Dispose"/>).</summary>
+    internal string? OnnxFilePath => _onnxFile?.Path;
 
     /// <summary>An upper bound of the bytes of the classifier's ONNX graph (the gallery, codes, class names).</summary>
     internal long GraphBytes { get; }
@@ -137,6 +143,20 @@ public sealed class KnnTransformer : ITransformer
 
     /// <summary>Saves the transformer as ML.NET's built-in transformers (ONNX inside an OnnxTransformer, then conversions).</summary>
     void ICanSaveModel.Save(ModelSaveContext ctx) => Chain.Save(ctx);
+
+    /// <summary>The schema shape <see cref="Transform"/> gives for an input of shape <paramref name="input"/> (the input plus Score, PredictedLabel and Similarity).</summary>
+    internal SchemaShape GetOutputSchema(SchemaShape input)
+    {
+        _ = Chain;   // a gallery too large for one graph has no chain: say so
+        return _estimator!.GetOutputSchema(input);
+    }
+
+    /// <summary>Releases the ONNX Runtime session and deletes the temporary copy of the graph; the batch methods keep working.</summary>
+    public void Dispose()
+    {
+        (_chain as IDisposable)?.Dispose();
+        _onnxFile?.Dispose();
+    }
 
     private ITransformer Chain => _chain ?? throw new InvalidOperationException(
         $"This k-NN gallery ({GallerySize:N0} × {EmbeddingSize} floats, about {GraphBytes / 1e9:F1} GB with its labels and class names) does not fit in one ONNX graph (2 GB), so it cannot run as an ML.NET transformer or be saved; classify in batches with KnnTransformer.Classify or Search, or use a smaller gallery.");

@@ -35,10 +35,15 @@ namespace MLNetMarginLoss;
 /// (<c>mlContext.MulticlassClassification.Trainers.KnnClassifier(model)</c>, built before saving: a saved embedding model
 /// does not hold its centres).
 /// </para>
+/// <para>
+/// Dispose it (as any ML.NET transformer holding an ONNX Runtime session) to release the session and the temporary
+/// copy of its graph that ML.NET reads when saving; copies of undisposed transformers are deleted when the process exits.
+/// </para>
 /// </summary>
-public sealed class ArcFaceTransformer : ITransformer
+public sealed class ArcFaceTransformer : ITransformer, IDisposable
 {
     private readonly ITransformer _chain;
+    private readonly OnnxModelFile _onnxFile;
     private readonly ColumnNames _columns;
     private readonly bool _hasClassCenters;
 
@@ -71,13 +76,15 @@ public sealed class ArcFaceTransformer : ITransformer
                     : $"its classifier ({ClassifierBytes / 1e9:F2} GB with {network.ClassNames.Count:N0} class centres of {network.EmbeddingSize} values and the class names) exceeds what one ONNX graph holds ({OnnxSizeLimit.Current / 1e9:F2} GB); classify by k-NN over the class centres: mlContext.MulticlassClassification.Trainers.KnnClassifier(model), built before saving";
             metadata[OnnxModelReader.EmbeddingModelKey] = "true";
             OnnxModel = EmbeddingGraph.Build(network, columns.Features, columns.Embedding, flip: false, metadata).ToByteArray();
-            _chain = PredictionChain.BuildOnnx(ml, OnnxModel, columns.Features, network.InputShape.Size, [columns.Embedding]);
+            _onnxFile = OnnxModelFile.Write(OnnxModel);
+            _chain = PredictionChain.BuildOnnx(ml, _onnxFile, columns.Features, network.InputShape.Size, [columns.Embedding]);
         }
         else
         {
             var codes = Codes = ClassCodes.Choose(ml, network.ClassNames.Count, unknown: false);
             OnnxModel = InferenceGraph.Build(network, GraphNames(columns), InferenceGraphLayout.SingleRow, metadata, network.ClassNames, codes.Table).ToByteArray();
-            _chain = PredictionChain.Build(ml, OnnxModel, columns.Features, network.InputShape.Size, [columns.Embedding, columns.Score], CodeColumn(columns),
+            _onnxFile = OnnxModelFile.Write(OnnxModel);
+            _chain = PredictionChain.Build(ml, _onnxFile, columns.Features, network.InputShape.Size, [columns.Embedding, columns.Score], CodeColumn(columns),
                 columns.PredictedLabel, codes, ClassValues);
         }
     }
@@ -85,6 +92,9 @@ public sealed class ArcFaceTransformer : ITransformer
     internal TrainedNetwork Network { get; }
 
     internal byte[] OnnxModel { get; }
+
+    /// <summary>The temporary copy of <see cref="OnnxModel"/> that the chain reads (deleted by <see cref="Dispose"/>).</summary>
+    internal string OnnxFilePath => _onnxFile.Path;
 
     /// <summary>Class names in the training label key's order: key value i + 1 is <c>ClassNames[i]</c> (the text of the key's values).</summary>
     public IReadOnlyList<string> ClassNames => Network.ClassNames;
@@ -185,6 +195,13 @@ public sealed class ArcFaceTransformer : ITransformer
 
     /// <summary>Saves the transformer as ML.NET's built-in transformers (ONNX inside an OnnxTransformer, then conversions).</summary>
     void ICanSaveModel.Save(ModelSaveContext ctx) => _chain.Save(ctx);
+
+    /// <summary>Releases the ONNX Runtime session and deletes the temporary copy of the graph; the transformer cannot be used afterwards.</summary>
+    public void Dispose()
+    {
+        (_chain as IDisposable)?.Dispose();
+        _onnxFile.Dispose();
+    }
 
     /// <summary>
     /// Writes the inference graph as a standalone ONNX model for ONNX Runtime or Python: input

@@ -30,23 +30,32 @@ internal static class PredictionChain
     /// The chain for an ONNX graph with one input and the given outputs; <paramref name="codeOutput"/> is the int64 [1]
     /// class code of <paramref name="codes"/>, and <paramref name="classes"/> are the label key's values.
     /// </summary>
-    public static TransformerChain<ITransformer> Build(MLContext ml, byte[] onnx, string inputColumn, int featureSize, IReadOnlyList<string> outputs,
-        string codeOutput, string predictionColumn, ClassCodes codes, LabelKeyValues classes)
+    public static TransformerChain<ITransformer> Build(MLContext ml, OnnxModelFile onnx, string inputColumn, int featureSize, IReadOnlyList<string> outputs,
+        string codeOutput, string predictionColumn, ClassCodes codes, LabelKeyValues classes) =>
+        Build(ml, onnx, inputColumn, featureSize, outputs, codeOutput, predictionColumn, codes, classes, out _);
+
+    /// <summary>
+    /// <see cref="Build(MLContext, OnnxModelFile, string, int, IReadOnlyList{string}, string, string, ClassCodes, LabelKeyValues)"/>,
+    /// also giving the estimator chain it was fitted from: its <c>GetOutputSchema</c> gives the output's schema shape
+    /// for any input shape (an estimator that learns nothing from its input states its output columns with it).
+    /// </summary>
+    public static TransformerChain<ITransformer> Build(MLContext ml, OnnxModelFile onnx, string inputColumn, int featureSize, IReadOnlyList<string> outputs,
+        string codeOutput, string predictionColumn, ClassCodes codes, LabelKeyValues classes, out IEstimator<ITransformer> estimator)
     {
         if (codes.ClassCount != classes.Count) throw new ArgumentException($"{codes.ClassCount} class codes for {classes.Count} classes.", nameof(codes));
         string hashColumn = codeOutput + ".Hash", valueColumn = codeOutput + ".Value";
-        var chain = ml.Transforms.ApplyOnnxModel(outputs.Append(codeOutput).ToArray(), [inputColumn], new MemoryStream(onnx))
+        var chain = ml.Transforms.ApplyOnnxModel(outputs.Append(codeOutput).ToArray(), [inputColumn], onnx.Path)
             .Append(ClassCodes.Hash(ml, hashColumn, codeOutput))
             .Append(classes.KeyMapping(ml, predictionColumn, valueColumn, hashColumn, codes.ClassHashes.ToArray(), codes.UnknownHash))
-            .Append(ml.Transforms.DropColumns(codeOutput, hashColumn, valueColumn))
-            .Fit(EmptyInput(ml, inputColumn, featureSize));
-        return Flatten(chain);
+            .Append(ml.Transforms.DropColumns(codeOutput, hashColumn, valueColumn));
+        estimator = chain;
+        return Flatten(chain.Fit(EmptyInput(ml, inputColumn, featureSize)));
     }
 
     /// <summary>The chain of an ONNX graph alone (e.g. an encoder's Embedding output), fitted on the feature column only.</summary>
-    public static TransformerChain<ITransformer> BuildOnnx(MLContext ml, byte[] onnx, string inputColumn, int featureSize, IReadOnlyList<string> outputs)
+    public static TransformerChain<ITransformer> BuildOnnx(MLContext ml, OnnxModelFile onnx, string inputColumn, int featureSize, IReadOnlyList<string> outputs)
     {
-        var onnxTransformer = ml.Transforms.ApplyOnnxModel(outputs.ToArray(), [inputColumn], new MemoryStream(onnx)).Fit(EmptyInput(ml, inputColumn, featureSize));
+        var onnxTransformer = ml.Transforms.ApplyOnnxModel(outputs.ToArray(), [inputColumn], onnx.Path).Fit(EmptyInput(ml, inputColumn, featureSize));
         return new TransformerChain<ITransformer>(onnxTransformer);
     }
 

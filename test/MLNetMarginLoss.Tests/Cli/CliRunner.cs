@@ -11,7 +11,10 @@ internal static class CliRunner
         public string[] ErrLines => StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
     }
 
-    public static Result Run(params string[] args)
+    public static Result Run(params string[] args) => RunWith(new Dictionary<string, string>(), args);
+
+    /// <summary><see cref="Run"/> with these environment variables set for the tool's process.</summary>
+    public static Result RunWith(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -22,6 +25,7 @@ internal static class CliRunner
         };
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mlnet-margin.dll"));
         foreach (var a in args) psi.ArgumentList.Add(a);
+        foreach (var (name, value) in environment) psi.Environment[name] = value;
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();

@@ -83,6 +83,19 @@ public sealed class EmbeddingModelTests
         }
     }
 
+    /// <summary>k-NN over a model's centres learns nothing from its input: fitting it needs no label column, like inference.</summary>
+    [TestMethod]
+    public void KnnOverTheClassCentresFitsOnDataWithoutLabels()
+    {
+        var (ml, train, _) = Data.Value;
+        var model = new ArcFaceTrainer(TestModels.SmallMlp(epochs: 1)).Fit(train);
+        var unlabelled = ml.ToView(FashionMnist.Test(100), withLabel: false);
+        Assert.IsNull(unlabelled.Schema.GetColumnOrNull("Label"));
+        var pipeline = ml.Transforms.ExtractEmbeddings(model).Append(ml.MulticlassClassification.Trainers.KnnClassifier(model)).Fit(unlabelled);
+        var expected = model.Transform(unlabelled).GetColumn<uint>("PredictedLabel").ToArray();
+        CollectionAssert.AreEqual(expected, pipeline.Transform(unlabelled).GetColumn<uint>("PredictedLabel").ToArray());
+    }
+
     [TestMethod]
     [DataRow(HeadKind.ArcFace)]
     [DataRow(HeadKind.SubCenter)]
