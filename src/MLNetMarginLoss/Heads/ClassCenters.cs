@@ -18,7 +18,7 @@ namespace MLNetMarginLoss.Heads;
 /// Backward, from ∂L/∂cos [N, S]: zero where the clamp cut; to the arg-max centre only (ties: the lowest index);
 /// D = ∂L/∂cosK ∘ (1/‖w_r‖) per column; ∂L/∂x̂ = D·W_cols; G_r = Σ_i D_ir x̂_i and
 /// ∂L/∂w_r = G_r − (w_r·G_r)·w_r/‖w_r‖² (= (g − ŵ(ŵ·g))/‖w‖ with g = Σ_i ∂L/∂cos_ir x̂_i; G_r alone where ‖w_r‖ is
-/// below the floor), written for the columns' rows only (<see cref="Gradient"/>, <see cref="GradientRows"/>), which is
+/// below the floor), written for the columns' rows only (<see cref="GradientRow"/>, <see cref="GradientRows"/>), which is
 /// what a Partial FC step updates.
 /// </para>
 /// </summary>

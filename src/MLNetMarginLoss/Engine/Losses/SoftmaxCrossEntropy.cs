@@ -11,7 +11,7 @@ internal sealed class SoftmaxCrossEntropy
     private readonly Tensor _gradient = new(0, TensorShape.Vector(1));
     private float[] _row = [];
 
-    /// <summary>The gradient with respect to the logits from the last <see cref="Forward"/> call.</summary>
+    /// <summary>The gradient with respect to the logits from the last <see cref="Forward(Tensor, ReadOnlySpan{int})"/> call.</summary>
     public Tensor Gradient => _gradient;
 
     /// <summary>Rows whose arg-max logit equals the label, in the last call.</summary>

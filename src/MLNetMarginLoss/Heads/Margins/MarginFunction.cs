@@ -20,7 +20,7 @@ namespace MLNetMarginLoss.Heads;
 /// <para>
 /// Adaptive state that needs a sum over all classes (AdaCos's B_avg) is computed as <see cref="LocalStatistics"/>
 /// over the batch's columns and combined by the caller (a sum across ranks when classes are sharded) before
-/// <see cref="UpdateState"/> uses it.
+/// <see cref="OnForward"/> uses it.
 /// </para>
 /// </summary>
 internal abstract class MarginFunction
@@ -97,7 +97,7 @@ internal abstract class MarginFunction
     /// <summary>Length of <see cref="LocalStatistics"/> (0: the state needs no sum over columns).</summary>
     public virtual int StatisticsLength => 0;
 
-    /// <summary>Partial sums over the batch's columns that <see cref="UpdateState"/> needs in total (AdaCos).</summary>
+    /// <summary>Partial sums over the batch's columns that <see cref="OnForward"/> needs in total (AdaCos).</summary>
     public virtual void LocalStatistics(MarginBatch batch, Span<double> sums) { }
 
     /// <summary>
