@@ -1,4 +1,5 @@
 using Microsoft.ML;
+using Microsoft.ML.Data;
 
 namespace MLNetMarginLoss.Cli;
 
@@ -19,6 +20,7 @@ internal static class CliEvaluation
             // An embedding model (its classifier did not fit in one ONNX graph): no Score to evaluate.
             Console.WriteLine("embedding model (no Score): k-NN and embedding metrics only");
             values["embeddingModel"] = true;
+            values["chanceAccuracy"] = MajorityShare(scored);
         }
         else
         {
@@ -78,6 +80,19 @@ internal static class CliEvaluation
     }
 
     /// <summary>The accuracy of always answering the most frequent true class (rows of ML.NET's confusion matrix): the chance level.</summary>
+    /// <summary>The most frequent label's share of the rows: the accuracy of always guessing it.</summary>
+    private static double MajorityShare(IDataView keyed)
+    {
+        var counts = new Dictionary<uint, long>();
+        long total = 0;
+        foreach (uint key in keyed.GetColumn<uint>(LabelKeys.Label))
+        {
+            counts[key] = counts.GetValueOrDefault(key) + 1;
+            total++;
+        }
+        return total > 0 ? (double)counts.Values.Max() / total : 0;
+    }
+
     private static double ChanceAccuracy(Microsoft.ML.Data.ConfusionMatrix matrix)
     {
         var rows = matrix.Counts.Select(row => row.Sum()).ToArray();

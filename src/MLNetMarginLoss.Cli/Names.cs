@@ -27,6 +27,13 @@ internal static class Names
         _ => throw new ArgumentException($"--optimizer: expected adam, adamw, sgd or adadelta, found '{name}'."),
     };
 
+    public static SampledCentreUpdates SampledCentreUpdates(string name) => name.Trim().ToLowerInvariant() switch
+    {
+        "lazy" => MLNetMarginLoss.SampledCentreUpdates.Lazy,
+        "dense" => MLNetMarginLoss.SampledCentreUpdates.Dense,
+        _ => throw new ArgumentException($"--sampled-centre-updates: expected lazy or dense, found '{name}'."),
+    };
+
     public static ScheduleKind Schedule(string name) => name.Trim().ToLowerInvariant() switch
     {
         "constant" => ScheduleKind.Constant,

@@ -24,8 +24,11 @@ internal static class BenchCommand
         var sampleRate = new Option<double>("--sample-rate") { Description = "Many-class job: Partial FC sample rate r in (0, 1].", DefaultValueFactory = _ => 1.0 };
         var optimizer = new Option<string>("--optimizer") { Description = "Many-class job: sgd | adam | adamw | adadelta.", DefaultValueFactory = _ => "sgd" };
         var save = new Option<bool>("--save") { Description = "Many-class job: also time saving the model as an ML.NET .zip." };
+        var updates = new Option<string>("--sampled-centre-updates") { Description = "Many-class job with --sample-rate < 1: lazy (unsampled centres and their optimizer state wait) | dense (they take the optimizer's step with a zero gradient, as insightface's).", DefaultValueFactory = _ => "lazy" };
+        var epochs = new Option<int>("--epochs") { Description = "Many-class job: epochs to train (the last one is reported).", DefaultValueFactory = _ => 1 };
+        var trainPerClass = new Option<int>("--train-per-class") { Description = "Many-class job: k training samples and one held-out sample per class instead of --samples random rows; reports held-out accuracy.", DefaultValueFactory = _ => 0 };
         var backend = BackendOptions.Create();
-        var command = new Command("bench", "Measure training throughput (samples/s) on Fashion-MNIST, or on many synthetic classes (--classes).") { encoder, samples, batch, embedding, threads, json, classes, sampleRate, optimizer, save };
+        var command = new Command("bench", "Measure training throughput (samples/s) on Fashion-MNIST, or on many synthetic classes (--classes).") { encoder, samples, batch, embedding, threads, json, classes, sampleRate, optimizer, save, updates, epochs, trainPerClass };
         backend.AddTo(command);
         command.SetAction(result => CliErrors.Run(() =>
         {
@@ -35,7 +38,8 @@ internal static class BenchCommand
             if (result.GetValue(classes) is > 0 and var c)
             {
                 var many = ManyClassBench.Run(c, n, result.GetValue(sampleRate), result.GetValue(embedding), result.GetValue(batch), result.GetValue(threads),
-                    trainingBackend, backend.GemmProvider(result), Names.Optimizer(result.GetValue(optimizer)!), result.GetValue(save));
+                    trainingBackend, backend.GemmProvider(result), Names.Optimizer(result.GetValue(optimizer)!), Names.SampledCentreUpdates(result.GetValue(updates)!),
+                    result.GetValue(save), result.GetValue(epochs), result.GetValue(trainPerClass));
                 if (result.GetValue(json)) JsonLine.Write(many);
                 return 0;
             }

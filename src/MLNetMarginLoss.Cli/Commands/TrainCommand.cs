@@ -39,11 +39,14 @@ internal static class TrainCommand
         var validation = new Option<string?>("--validation") { Description = "Validation data (same kind as --data); metrics are reported on it." };
         var output = new Option<string>("--out") { Description = "Where to save the model (a standard ML.NET .zip; its training curves go beside it as <name>-training.png). A missing folder is created; a second run writing the same --out at the same time is refused.", DefaultValueFactory = _ => "model.zip" };
         var json = new Option<bool>("--json") { Description = "End with one JSON line of metrics." };
+        var sampleRate = new Option<double>("--sample-rate") { Description = "Partial FC: share r of the class centres each batch trains (its own classes plus random others); 1 = all (off). For heads of many thousands of classes.", DefaultValueFactory = _ => 1.0 };
+        var sampledUpdates = new Option<string>("--sampled-centre-updates") { Description = "Partial FC: lazy (centres a batch did not sample keep their values and optimizer state) | dense (they take the optimizer's step with a zero gradient, as insightface's).", DefaultValueFactory = _ => "lazy" };
+        var embeddingModel = new Option<bool>("--embedding-model") { Description = "Save the Embedding column only (no class centres, no Score/PredictedLabel); classify with k-NN. Chosen automatically when the classifier would not fit one ONNX graph." };
         var backend = BackendOptions.Create();
 
         var command = new Command("train", "Train an encoder with a margin head, print metrics and save the model.");
         data.AddTo(command, withLimit: false);
-        foreach (var o in new Option[] { limit, head, encoder, backbone, embedding, scale, margin, epochs, batch, seed, lr, optimizer, threads, schedule, patience, warmup, checkpoint, validation, output, json })
+        foreach (var o in new Option[] { limit, head, encoder, backbone, embedding, scale, margin, epochs, batch, seed, lr, optimizer, threads, schedule, patience, warmup, checkpoint, validation, output, json, sampleRate, sampledUpdates, embeddingModel })
             command.Add(o);
         backend.AddTo(command);
 
@@ -72,6 +75,9 @@ internal static class TrainCommand
                 Schedule = Names.Schedule(result.GetValue(schedule)!),
                 EarlyStoppingPatience = result.GetValue(patience),
                 CheckpointDirectory = result.GetValue(checkpoint),
+                SampleRate = result.GetValue(sampleRate),
+                SampledCentreUpdates = Names.SampledCentreUpdates(result.GetValue(sampledUpdates)!),
+                SaveClassifier = !result.GetValue(embeddingModel),
                 Backend = backend.Create(result),
                 GemmProvider = backend.GemmProvider(result),
             };
@@ -108,7 +114,7 @@ internal static class TrainCommand
             var preparation = data.Preparation(ml, result, backboneName)?.Fit(train);
             var features = preparation?.Transform(train) ?? train;
             if (valid is not null) options.ValidationSet = preparation?.Transform(valid) ?? valid;
-            Console.Error.WriteLine($"training {options.Head.ToString().ToLowerInvariant()} with the {options.Encoder.Kind.ToString().ToLowerInvariant()} encoder{(backboneName is null ? "" : " on ResNet-18 features")} on {(options.Backend ?? EngineBackend.Instance)}, {classes.Length} classes");
+            Console.Error.WriteLine($"training {result.GetValue(head)!.Trim().ToLowerInvariant()} with the {options.Encoder.Kind.ToString().ToLowerInvariant()} encoder{(backboneName is null ? "" : " on ResNet-18 features")} on {(options.Backend ?? EngineBackend.Instance)}, {classes.Length} classes");
             var clock = Stopwatch.StartNew();
             var model = ConsoleProgress.Run("training", progress =>
             {
@@ -117,7 +123,7 @@ internal static class TrainCommand
             });
             double seconds = clock.Elapsed.TotalSeconds;
             if (model.IsEmbeddingModel)
-                Console.Error.WriteLine($"the classifier ({model.ClassifierBytes / 1e9:F1} GB with its class centres and names) does not fit in one ONNX graph (2 GB): saving an embedding model (Embedding only); classify with k-NN over the class centres or a gallery");
+                Console.Error.WriteLine($"saving an embedding model (the Embedding column only) because {(result.GetValue(embeddingModel) ? "--embedding-model asks for it" : model.EmbeddingModelReason)}; classify with k-NN over the class centres or a gallery");
 
             // 4. Save the standard ML.NET model (preparation + trained transformer), atomically.
             ITransformer saved = preparation is null ? model : new TransformerChain<ITransformer>([.. (TransformerChain<ITransformer>)preparation, model]);
@@ -139,7 +145,9 @@ internal static class TrainCommand
             Console.WriteLine($"saved {Path.GetFullPath(outPath)}");
             Console.WriteLine($"training curves: {curves}");
             values["trainingCurves"] = curves;
-            string? failure = TrainingFailure.Check((double)values["accuracy"]!, (double)values["chanceAccuracy"]!, on, options);
+            // An embedding model has no Score: its k-NN accuracy stands in for the classifier's.
+            double accuracy = (double)(values.GetValueOrDefault("accuracy") ?? values["knnAccuracy"])!;
+            string? failure = TrainingFailure.Check(accuracy, (double)values["chanceAccuracy"]!, on, options);
             values["trainingFailed"] = failure is not null;
             if (failure is not null)
             {
