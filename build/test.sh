@@ -9,7 +9,11 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
 dotnet build MLNetMarginLoss.sln -c Release --nologo -v quiet
 log="$(mktemp)"
-trap 'rm -f "$log"' EXIT
+# The tests' temporary files (models, and the graph copies of ML.NET models a test loads and never disposes) go to a
+# folder of this run, removed at the end.
+scratch="$(mktemp -d)"
+trap 'rm -f "$log"; rm -rf "$scratch"' EXIT
+export TMPDIR="$scratch"
 status=0
 for project in test/MLNetMarginLoss.Tests/MLNetMarginLoss.Tests.csproj test/MLNetMarginLoss.TorchSharp.Tests/MLNetMarginLoss.TorchSharp.Tests.csproj; do
   dotnet test "$project" -c Release --no-build --nologo --logger "console;verbosity=normal" "$@" 2>&1 | tee -a "$log" || status=$?
