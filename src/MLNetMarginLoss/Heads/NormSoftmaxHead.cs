@@ -2,7 +2,7 @@ namespace MLNetMarginLoss.Heads;
 
 /// <summary>
 /// Normalised softmax (ArcMarginProduct without margin): every logit is s·cos θ_j, the target included.
-/// Defaults: s = <see cref="HeadDefaults.DefaultScale"/> (√2·ln(C − 1), at least 4), K = 1 centre per class.
+/// Defaults: s = <see cref="HeadDefaults.DefaultScale"/> (softmax confidence 0.999 reachable, at least 4), K = 1 centre per class.
 /// </summary>
 internal sealed class NormSoftmaxHead : CosineMarginHead
 {
