@@ -13,8 +13,10 @@ public static class HeadDefaults
     /// C class centres are spread as far apart as they can be (a regular simplex, pairwise cos = −1/(C − 1)):
     /// P = 0.999. Lower scales cap the confidence below P whatever the encoder learns (with s = 4 and C = 10 the cap
     /// is 0.90), so the loss cannot approach zero, every sample keeps pulling as hard as a misclassified one and the
-    /// margin is never met; measured on Fashion-MNIST (10 classes), s = 4 → 8.19 raised the quick start's accuracy
-    /// and anything from 6 to 16 scored alike, so P is not a tuned point.
+    /// margin is never met. Measured on Fashion-MNIST (10 classes, cosine schedule): s = 4 → 8.19 changed the head's
+    /// accuracy little (+0.0015 on the README quick start; s = 6, 8 and 10 within 0.002 of each other, so P is not a
+    /// tuned point) but raised the share of unseen-class rows that nearest-neighbour recognition rejects from
+    /// 30–39 % to 45–55 % (seeds 1–3).
     /// </summary>
     public const double DefaultScaleConfidence = 0.999;
 
