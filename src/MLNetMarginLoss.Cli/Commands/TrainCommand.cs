@@ -24,7 +24,7 @@ internal static class TrainCommand
         var encoder = new Option<string>("--encoder") { Description = "mlp | cnn | resnet", DefaultValueFactory = _ => "mlp" };
         var backbone = new Option<string?>("--backbone") { Description = "resnet18: image features from a pretrained ImageNet ResNet-18 (512-d), then the MLP encoder. Needs an image folder." };
         var embedding = new Option<int>("--embedding-size") { Description = "Embedding dimension.", DefaultValueFactory = _ => 128 };
-        var scale = new Option<double?>("--scale") { Description = "Logit scale s (default: the head's; max(√2·ln(C−1), 4))." };
+        var scale = new Option<double?>("--scale") { Description = "Logit scale s (default: the head's; the smallest s that lets a sample reach softmax confidence 0.999, at least 4: 8.19 for 10 classes)." };
         var margin = new Option<double?>("--margin") { Description = "Margin m (radians for arcface, cosine for cosface, integer for sphereface)." };
         var epochs = new Option<int>("--epochs") { Description = "Epochs of training.", DefaultValueFactory = _ => 10 };
         var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 256 };

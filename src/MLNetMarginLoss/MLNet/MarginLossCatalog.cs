@@ -5,7 +5,10 @@ namespace Microsoft.ML;
 /// <summary>
 /// The margin-loss trainers on ML.NET's multiclass catalog: <c>mlContext.MulticlassClassification.Trainers.ArcFace(…)</c>
 /// and one pair of methods per head. Each returns an <see cref="ArcFaceTrainer"/> configured for that head; values
-/// left null take the head's documented defaults (an unset scale s is max(√2·ln(C−1), 4)). The options overloads use
+/// left null take the head's documented defaults (an unset scale s is <see cref="HeadDefaults.DefaultScale"/>: the
+/// smallest s at which a sample on its class centre can reach softmax confidence 0.999, at least 4; 8.19 for 10
+/// classes). The simple overloads train with every other option at its <see cref="ArcFaceTrainer.Options"/> default
+/// (MLP 512-256-128, Adam 1e-3 with a cosine schedule over maxEpoch, batches of 256, seed 0). The options overloads use
 /// every other setting of <see cref="ArcFaceTrainer.Options"/> (encoder, optimizer, schedule, validation set, backend,
 /// …) and set the head to the method's. Extension methods live in namespace Microsoft.ML, as ML.NET's own extension
 /// packages' do, so <c>using Microsoft.ML;</c> is enough.
@@ -20,7 +23,7 @@ public static class MarginLossCatalog
     /// <param name="catalog">The multiclass trainers catalog.</param>
     /// <param name="labelColumnName">The key label column. Default "Label".</param>
     /// <param name="featureColumnName">The known-size Single vector feature column. Default "Features".</param>
-    /// <param name="scale">Logit scale s; null = max(√2·ln(C−1), 4).</param>
+    /// <param name="scale">Logit scale s; null = <see cref="HeadDefaults.DefaultScale"/> (8.19 for 10 classes).</param>
     /// <param name="margin">Angular margin m in radians, [0, π/2); null = 0.5.</param>
     /// <param name="maxEpoch">Epochs of training. Default 10.</param>
     /// <param name="embeddingSize">Embedding dimension of the encoder. Default 128.</param>
@@ -36,7 +39,7 @@ public static class MarginLossCatalog
     /// <param name="catalog">The multiclass trainers catalog.</param>
     /// <param name="labelColumnName">The key label column. Default "Label".</param>
     /// <param name="featureColumnName">The feature column. Default "Features".</param>
-    /// <param name="scale">Logit scale s; null = max(√2·ln(C−1), 4).</param>
+    /// <param name="scale">Logit scale s; null = <see cref="HeadDefaults.DefaultScale"/> (8.19 for 10 classes).</param>
     /// <param name="margin">Cosine margin m in [0, 1); null = 0.35.</param>
     /// <param name="maxEpoch">Epochs of training. Default 10.</param>
     /// <param name="embeddingSize">Embedding dimension. Default 128.</param>
@@ -52,7 +55,7 @@ public static class MarginLossCatalog
     /// <param name="catalog">The multiclass trainers catalog.</param>
     /// <param name="labelColumnName">The key label column. Default "Label".</param>
     /// <param name="featureColumnName">The feature column. Default "Features".</param>
-    /// <param name="scale">Logit scale s; null = max(√2·ln(C−1), 4).</param>
+    /// <param name="scale">Logit scale s; null = <see cref="HeadDefaults.DefaultScale"/> (8.19 for 10 classes).</param>
     /// <param name="margin">Integer multiplicative margin m in [1, 10]; null = 4.</param>
     /// <param name="maxEpoch">Epochs of training. Default 10.</param>
     /// <param name="embeddingSize">Embedding dimension. Default 128.</param>
@@ -71,7 +74,7 @@ public static class MarginLossCatalog
     /// <param name="m1">Multiplicative angular margin in [1, 10]. Default 1.</param>
     /// <param name="m2">Additive angular margin in radians. Default 0.3.</param>
     /// <param name="m3">Additive cosine margin. Default 0.2.</param>
-    /// <param name="scale">Logit scale s; null = max(√2·ln(C−1), 4).</param>
+    /// <param name="scale">Logit scale s; null = <see cref="HeadDefaults.DefaultScale"/> (8.19 for 10 classes).</param>
     /// <param name="maxEpoch">Epochs of training. Default 10.</param>
     /// <param name="embeddingSize">Embedding dimension. Default 128.</param>
     public static ArcFaceTrainer CombinedMargin(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
@@ -82,7 +85,7 @@ public static class MarginLossCatalog
     public static ArcFaceTrainer CombinedMargin(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, ArcFaceTrainer.Options options)
         => WithHead(catalog, HeadKind.Combined, options);
 
-    /// <summary>AdaCos: no margin; s is re-estimated on every training batch and frozen at inference. Initial s = √2·ln(C−1).</summary>
+    /// <summary>AdaCos: no margin; s is re-estimated on every training batch and frozen at inference. Initial s = <see cref="HeadDefaults.DefaultScale"/>.</summary>
     /// <param name="catalog">The multiclass trainers catalog.</param>
     /// <param name="labelColumnName">The key label column. Default "Label".</param>
     /// <param name="featureColumnName">The feature column. Default "Features".</param>
@@ -101,7 +104,7 @@ public static class MarginLossCatalog
     /// <param name="labelColumnName">The key label column. Default "Label".</param>
     /// <param name="featureColumnName">The feature column. Default "Features".</param>
     /// <param name="subCenters">Centres per class K ≥ 1. Default 3.</param>
-    /// <param name="scale">Logit scale s; null = max(√2·ln(C−1), 4).</param>
+    /// <param name="scale">Logit scale s; null = <see cref="HeadDefaults.DefaultScale"/> (8.19 for 10 classes).</param>
     /// <param name="margin">Angular margin in radians; null = 0.5.</param>
     /// <param name="maxEpoch">Epochs of training. Default 10.</param>
     /// <param name="embeddingSize">Embedding dimension. Default 128.</param>
@@ -117,7 +120,7 @@ public static class MarginLossCatalog
     /// <param name="catalog">The multiclass trainers catalog.</param>
     /// <param name="labelColumnName">The key label column. Default "Label".</param>
     /// <param name="featureColumnName">The feature column. Default "Features".</param>
-    /// <param name="scale">Logit scale s; null = max(√2·ln(C−1), 4).</param>
+    /// <param name="scale">Logit scale s; null = <see cref="HeadDefaults.DefaultScale"/> (8.19 for 10 classes).</param>
     /// <param name="margin">Angular margin in radians; null = 0.5.</param>
     /// <param name="maxEpoch">Epochs of training. Default 10.</param>
     /// <param name="embeddingSize">Embedding dimension. Default 128.</param>
@@ -133,7 +136,7 @@ public static class MarginLossCatalog
     /// <param name="catalog">The multiclass trainers catalog.</param>
     /// <param name="labelColumnName">The key label column. Default "Label".</param>
     /// <param name="featureColumnName">The feature column. Default "Features".</param>
-    /// <param name="scale">Logit scale s; null = max(√2·ln(C−1), 4).</param>
+    /// <param name="scale">Logit scale s; null = <see cref="HeadDefaults.DefaultScale"/> (8.19 for 10 classes).</param>
     /// <param name="maxEpoch">Epochs of training. Default 10.</param>
     /// <param name="embeddingSize">Embedding dimension. Default 128.</param>
     public static ArcFaceTrainer NormSoftmax(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
@@ -162,7 +165,7 @@ public static class MarginLossCatalog
     /// <param name="catalog">The multiclass trainers catalog.</param>
     /// <param name="labelColumnName">The key label column. Default "Label".</param>
     /// <param name="featureColumnName">The feature column. Default "Features".</param>
-    /// <param name="scale">Logit scale s; null = max(√2·ln(C−1), 4).</param>
+    /// <param name="scale">Logit scale s; null = <see cref="HeadDefaults.DefaultScale"/> (8.19 for 10 classes).</param>
     /// <param name="maxEpoch">Epochs of training. Default 10.</param>
     /// <param name="embeddingSize">Embedding dimension. Default 128.</param>
     public static ArcFaceTrainer MagFace(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
@@ -177,7 +180,7 @@ public static class MarginLossCatalog
     /// <param name="catalog">The multiclass trainers catalog.</param>
     /// <param name="labelColumnName">The key label column. Default "Label".</param>
     /// <param name="featureColumnName">The feature column. Default "Features".</param>
-    /// <param name="scale">Logit scale s; null = max(√2·ln(C−1), 4).</param>
+    /// <param name="scale">Logit scale s; null = <see cref="HeadDefaults.DefaultScale"/> (8.19 for 10 classes).</param>
     /// <param name="margin">Margin m in [0, 1); null = 0.4.</param>
     /// <param name="maxEpoch">Epochs of training. Default 10.</param>
     /// <param name="embeddingSize">Embedding dimension. Default 128.</param>
@@ -193,7 +196,7 @@ public static class MarginLossCatalog
     /// <param name="catalog">The multiclass trainers catalog.</param>
     /// <param name="labelColumnName">The key label column. Default "Label".</param>
     /// <param name="featureColumnName">The feature column. Default "Features".</param>
-    /// <param name="scale">Logit scale s; null = max(√2·ln(C−1), 4).</param>
+    /// <param name="scale">Logit scale s; null = <see cref="HeadDefaults.DefaultScale"/> (8.19 for 10 classes).</param>
     /// <param name="margin">Mean margin m in radians; null = 0.5.</param>
     /// <param name="maxEpoch">Epochs of training. Default 10.</param>
     /// <param name="embeddingSize">Embedding dimension. Default 128.</param>

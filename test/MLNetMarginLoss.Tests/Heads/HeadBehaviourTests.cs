@@ -93,7 +93,7 @@ public sealed class HeadBehaviourTests
     {
         var head = TestHeads.AdaCos(E, C);
         double s0 = head.Scale;
-        Assert.AreEqual(Math.Max(Math.Sqrt(2) * Math.Log(C - 1), HeadDefaults.MinimumDefaultScale), s0, 1e-6);
+        Assert.AreEqual(HeadDefaults.DefaultScale(C), s0, 1e-5);
         var (x, labels) = Batch(6);
         head.Predict(x);
         head.Forward(x, labels, false);
@@ -229,13 +229,35 @@ public sealed class HeadBehaviourTests
     }
 
     [TestMethod]
-    public void DefaultScaleIsTheAdaCosScaleWithAFloor()
+    public void DefaultScaleLetsASampleOnItsCentreReachTheTargetConfidence()
     {
-        Assert.AreEqual(HeadDefaults.MinimumDefaultScale, HeadDefaults.DefaultScale(2));
-        Assert.AreEqual(HeadDefaults.MinimumDefaultScale, HeadDefaults.DefaultScale(10));
-        Assert.AreEqual(Math.Sqrt(2) * Math.Log(99), HeadDefaults.DefaultScale(100), 1e-12);
-        Assert.AreEqual(Math.Sqrt(2) * Math.Log(999), TestHeads.ArcFace(4, 1000).Scale, 1e-12);
-        Assert.IsTrue(TestHeads.CosFace(4, 2).Scale > 0);
+        // The class centres as a regular simplex (pairwise cos = −1/(C − 1), as far apart as C centres can be) and a
+        // sample on centre 0: with the default scale the head's own inference logits give it probability P.
+        foreach (int classes in new[] { 2, 3, 10, 100 })
+        {
+            var head = TestHeads.NormSoftmax(classes, classes);
+            Assert.AreEqual(HeadDefaults.DefaultScale(classes), head.Scale, 1e-12);
+            var w = head.WeightValues();
+            for (int j = 0; j < classes; j++)
+            for (int e = 0; e < classes; e++) w[j * classes + e] = (j == e ? 1f : 0f) - 1f / classes;
+            var logits = head.Predict(Tensor.FromRows(w.AsSpan(0, classes).ToArray(), 1)).Span.ToArray();
+            double max = logits.Max(), sum = logits.Sum(l => Math.Exp(l - max));
+            double p = Math.Exp(logits[0] - max) / sum;
+            if (classes == 2)
+            {
+                // The rule gives 3.45 for two classes; the floor keeps 4, which is more confident still.
+                Assert.AreEqual(HeadDefaults.MinimumDefaultScale, head.Scale);
+                Assert.IsGreaterThan(HeadDefaults.DefaultScaleConfidence, p, $"C = 2: p = {p}");
+            }
+            else
+            {
+                Assert.AreEqual(HeadDefaults.DefaultScaleConfidence, p, 2e-5, $"C = {classes}: p = {p}");
+            }
+        }
+        Assert.AreEqual(8.19, HeadDefaults.DefaultScale(10), 0.005, "the figure the docs quote for ten classes");
+        Assert.AreEqual(HeadDefaults.DefaultScale(1000), TestHeads.ArcFace(4, 1000).Scale, 1e-12);
+        Assert.IsTrue(HeadDefaults.DefaultScale(1000) > HeadDefaults.DefaultScale(100), "the scale grows with the class count");
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => HeadDefaults.DefaultScale(1));
     }
 
     [TestMethod]

@@ -181,7 +181,7 @@ public sealed class HeadForwardTests
     public void AdaCosUpdatesItsScaleFromTheBatchBeforeScaling()
     {
         var head = TestHeads.AdaCos(E, C).WithWeights(W);
-        double s0 = Math.Max(Math.Sqrt(2) * Math.Log(C - 1), 4);
+        double s0 = HeadDefaults.DefaultScale(C);
         Assert.AreEqual(s0, head.Scale, 1e-6);
         var cos = ClassCosines(X, N, W, C, E);
         double b = 0;

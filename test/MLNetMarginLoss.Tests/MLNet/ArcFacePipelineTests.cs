@@ -26,8 +26,8 @@ public sealed class ArcFacePipelineTests
         try
         {
             mlContext.Model.Save(model, train.Schema, path);
-            // Measured 0.844 with the default trainer seed 0 (0.854 and 0.849 with seeds 1 and 2); chance is 0.10.
-            Assert.IsGreaterThanOrEqualTo(0.84, metrics.MicroAccuracy, $"MicroAccuracy {metrics.MicroAccuracy:F4}");
+            // Measured 0.857 with the default trainer seed 0 (QuickStartDefaultsTests covers seeds 0–4); chance is 0.10.
+            Assert.IsGreaterThanOrEqualTo(0.85, metrics.MicroAccuracy, $"MicroAccuracy {metrics.MicroAccuracy:F4}");
 
             var consumer = ModelConsumerProcess.Run(FashionMnist.Test(10000), withLabels: true, path)[0];
             Assert.IsEmpty(consumer.LibraryAssemblies, "the consumer loaded this library");

@@ -7,7 +7,7 @@ namespace MLNetMarginLoss.Tests.MLNet;
 
 /// <summary>
 /// The embedding extractor and the k-NN classifier on real Fashion-MNIST, through the ML.NET components: an ArcFace MLP
-/// (s = 30, m = 0.5, 784-512-256-128) trained on 20k rows for 5 epochs; its embeddings of those rows are the gallery and
+/// (s = 30, m = 0.5, 784-512-256-128, constant learning rate) trained on 20k rows for 5 epochs; its embeddings of those rows are the gallery and
 /// the 10k test rows the queries. Open set: a gallery without Sneaker, Bag and Ankle boot, and the threshold that accepts
 /// 90% of held-out known rows (test rows 0–4999); evaluated on test rows 5000–9999.
 /// </summary>
@@ -26,6 +26,9 @@ public sealed class KnnOnFashionMnistTests
         var model = ml.MulticlassClassification.Trainers.ArcFace(new ArcFaceTrainer.Options
         {
             MaxEpoch = 5, Seed = 1, Threads = 2, HeadOptions = new HeadOptions { Scale = 30, Margin = 0.5 },
+            // The configuration of the README's open-set figure (69 % of absent-class rows rejected). With the cosine
+            // default at s = 30 it falls to 44 %; with the library's defaults (cosine, s = 8.19) it is 55 %.
+            Schedule = ScheduleKind.Constant,
         }).Fit(train);
         var extractor = ml.Transforms.ExtractEmbeddings(model).Fit(train);
         return new Setup(ml, model, extractor, train, test, trainRows, testRows);

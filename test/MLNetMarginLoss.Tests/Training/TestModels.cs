@@ -8,7 +8,11 @@ namespace MLNetMarginLoss.Tests.Training;
 /// <summary>Small, fast trainer configurations shared by the training tests.</summary>
 internal static class TestModels
 {
-    /// <summary>A small MLP (784-128-32) with the given head, trained a couple of epochs.</summary>
+    /// <summary>
+    /// A small MLP (784-128-32) with the given head, trained a couple of epochs at a constant learning rate: the tests'
+    /// thresholds were measured so, and runs this short (16 steps an epoch on 2,000 rows) train further at a constant
+    /// rate than with the cosine default (2 epochs: validation accuracy 0.726 against 0.670).
+    /// </summary>
     public static ArcFaceTrainer.Options SmallMlp(HeadKind head = HeadKind.ArcFace, int epochs = 2, long seed = 1, HeadOptions? headOptions = null) => new()
     {
         Head = head,
@@ -17,6 +21,7 @@ internal static class TestModels
         MaxEpoch = epochs,
         BatchSize = 128,
         LearningRate = 2e-3f,
+        Schedule = ScheduleKind.Constant,
         Seed = seed,
         Threads = 2,
     };

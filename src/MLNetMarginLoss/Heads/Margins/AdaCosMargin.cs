@@ -16,7 +16,7 @@ namespace MLNetMarginLoss.Heads;
 /// </para>
 /// s is the <c>scale</c> buffer, saved with the model and frozen at inference (Predict = s·cos θ) and in
 /// non-training forward passes. Initial s = <see cref="HeadOptions.Scale"/> or
-/// <see cref="HeadDefaults.DefaultScale"/> (√2·ln(C − 1), floored at 4 since it is 0 for C = 2).
+/// <see cref="HeadDefaults.DefaultScale"/> (8.19 for 10 classes; the paper starts from √2·ln(C − 1), pass it as the scale to follow it).
 /// </summary>
 internal sealed class AdaCosMargin : MarginFunction
 {
