@@ -32,7 +32,7 @@ internal static class TrainCommand
         var lr = new Option<float>("--learning-rate") { DefaultValueFactory = _ => 1e-3f };
         var optimizer = new Option<string>("--optimizer") { Description = "adam | adamw | sgd | adadelta", DefaultValueFactory = _ => "adam" };
         var threads = new Option<int>("--threads") { Description = "Kernel threads (0 = one per core).", DefaultValueFactory = _ => 0 };
-        var schedule = new Option<string>("--schedule") { Description = "constant | step | multistep | cosine | plateau (plateau needs --validation).", DefaultValueFactory = _ => "constant" };
+        var schedule = new Option<string>("--schedule") { Description = "cosine (from --learning-rate to 0 over --epochs; the library's default) | constant | step | multistep | plateau (plateau needs --validation).", DefaultValueFactory = _ => "cosine" };
         var patience = new Option<int>("--patience") { Description = "Early stopping: epochs without a better validation loss before stopping; the best weights are kept (0 = off).", DefaultValueFactory = _ => 0 };
         var warmup = new Option<int>("--softmax-warmup") { Description = "Epochs without margin before the margin head starts.", DefaultValueFactory = _ => 0 };
         var checkpoint = new Option<string?>("--checkpoint-dir") { Description = "Write a checkpoint every epoch and resume from it." };
