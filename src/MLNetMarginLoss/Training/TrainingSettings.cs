@@ -100,4 +100,10 @@ internal sealed record TrainingSettings
 
     /// <summary>Receives progress reports.</summary>
     public IProgress<TrainingProgress>? Progress { get; init; }
+
+    /// <summary>The processes that train together (null or one process: this process alone).</summary>
+    public Communicator? Communicator { get; init; }
+
+    /// <summary>Rows of one step over all processes: <see cref="BatchSize"/> × processes.</summary>
+    public int GlobalBatchSize => checked(BatchSize * (Communicator?.Size ?? 1));
 }
