@@ -8,7 +8,9 @@ namespace MLNetMarginLoss.Cli.Commands;
 
 /// <summary>
 /// <c>bench</c>: training throughput on Fashion-MNIST with the peer's job (ArcFace s=30 m=0.5, Adam 1e-3):
-/// one timed epoch of N rows after a short untimed warm-up.
+/// one timed epoch of N rows after a short untimed warm-up. With <c>--distributed mpi</c> (under mpiexec) the epoch is
+/// trained by every process of the job (--batch-size per process), and rank 0 adds the time it spent in collective
+/// operations (waiting for the others included), its share of the epoch, and the bytes and operations per step.
 /// </summary>
 internal static class BenchCommand
 {
@@ -21,10 +23,13 @@ internal static class BenchCommand
         var threads = new Option<int>("--threads") { DefaultValueFactory = _ => 0 };
         var json = new Option<bool>("--json");
         var backend = BackendOptions.Create();
+        var distributed = DistributedOptions.Create();
         var command = new Command("bench", "Measure training throughput (samples/s) on Fashion-MNIST.") { encoder, samples, batch, embedding, threads, json };
         backend.AddTo(command);
-        command.SetAction(result => CliErrors.Run(() =>
+        distributed.AddTo(command);
+        command.SetAction(result => CliErrors.Run(() => DistributedOptions.Run(() => distributed.Create(result), world =>
         {
+            bool root = world is null || world.Rank == 0;
             int n = result.GetValue(samples);
             if (n < 2) throw new ArgumentException($"--samples must be at least 2, got {n}.");
             var trainingBackend = backend.Create(result);
@@ -48,12 +53,16 @@ internal static class BenchCommand
                 MaxEpoch = epochs,
                 BatchSize = result.GetValue(batch),
                 Threads = result.GetValue(threads),
+                Communicator = world,
             };
             // Untimed warm-up: JIT and buffer growth on a few batches.
-            new ArcFaceTrainer(Options(1)).Fit(ml.Data.TakeRows(data, Math.Min(n, 4 * result.GetValue(batch))));
+            new ArcFaceTrainer(Options(1)).Fit(ml.Data.TakeRows(data, Math.Min(n, 4 * result.GetValue(batch) * (world?.Size ?? 1))));
 
             var timed = Options(1);
-            var model = ConsoleProgress.Run("bench", progress => { timed.Progress = progress; return new ArcFaceTrainer(timed).Fit(data); });
+            world?.ResetStatistics();
+            var model = !root ? new ArcFaceTrainer(timed).Fit(data)
+                : ConsoleProgress.Run("bench", progress => { timed.Progress = progress; return new ArcFaceTrainer(timed).Fit(data); });
+            if (!root) return 0;
             var epoch = model.History.Epochs[0];
             double flopsPerSample = TrainingCost.FlopsPerSample(model.Network.Encoder, model.Network.Head);
             var process = Process.GetCurrentProcess();
@@ -72,10 +81,20 @@ internal static class BenchCommand
                 ["peakWorkingSetMB"] = process.PeakWorkingSet64 / (1024.0 * 1024.0),
                 ["trainAccuracy"] = epoch.TrainAccuracy,
             };
-            Console.WriteLine($"{spec.Kind} encoder, {data.RowCount} samples on {model.Backend}, batch {timed.BatchSize}: {epoch.Seconds:F2} s, {epoch.SamplesPerSecond:F0} samples/s, {values["gflops"]:F1} GFLOP/s");
+            if (world is { Size: > 1 })
+            {
+                int steps = (n + timed.BatchSize * world.Size - 1) / (timed.BatchSize * world.Size);
+                values["processes"] = world.Size;
+                values["communicationSeconds"] = world.CommunicationTime.TotalSeconds;
+                values["communicationShare"] = world.CommunicationTime.TotalSeconds / epoch.Seconds;
+                values["bytesPerStep"] = world.CommunicatedBytes / (double)steps;
+                values["collectivesPerStep"] = world.Collectives / (double)steps;
+            }
+            string processes = world is { Size: > 1 } ? $" × {world.Size} processes ({world.CommunicationTime.TotalSeconds / epoch.Seconds:P0} of the time in communication)" : "";
+            Console.WriteLine($"{spec.Kind} encoder, {data.RowCount} samples on {model.Backend}, batch {timed.BatchSize}{processes}: {epoch.Seconds:F2} s, {epoch.SamplesPerSecond:F0} samples/s, {values["gflops"]:F1} GFLOP/s");
             if (result.GetValue(json)) JsonLine.Write(values);
             return 0;
-        }));
+        })));
         return command;
     }
 }

@@ -11,6 +11,8 @@ namespace MLNetMarginLoss.Cli.Commands;
 /// the validation data (else the training data), the standard ML.NET model saved with mlContext.Model.Save, and its
 /// training curves as a PNG beside it (<c>&lt;out&gt;-training.png</c>).
 /// Options and the output path are checked before any data is read; <c>--limit</c> applies to the training data only.
+/// With <c>--distributed mpi</c> every process of the MPI job runs this command on the same data; rank 0 alone reports
+/// progress, evaluates and writes the model (after every process has finished training).
 /// </summary>
 internal static class TrainCommand
 {
@@ -38,15 +40,18 @@ internal static class TrainCommand
         var output = new Option<string>("--out") { Description = "Where to save the model (a standard ML.NET .zip).", DefaultValueFactory = _ => "model.zip" };
         var json = new Option<bool>("--json") { Description = "End with one JSON line of metrics." };
         var backend = BackendOptions.Create();
+        var distributed = DistributedOptions.Create();
 
         var command = new Command("train", "Train an encoder with a margin head, print metrics and save the model.");
         data.AddTo(command, withLimit: false);
         foreach (var o in new Option[] { limit, head, encoder, backbone, embedding, scale, margin, epochs, batch, seed, lr, optimizer, threads, schedule, patience, warmup, checkpoint, validation, output, json })
             command.Add(o);
         backend.AddTo(command);
+        distributed.AddTo(command);
 
-        command.SetAction(result => CliErrors.Run(() =>
+        command.SetAction(result => CliErrors.Run(() => DistributedOptions.Run(() => distributed.Create(result), world =>
         {
+            bool root = world is null || world.Rank == 0;
             // 1. Everything that needs no data: options, the backbone, the output path.
             if (result.GetValue(limit) is <= 0) throw new ArgumentException($"--limit must be a positive number of rows, got {result.GetValue(limit)}.");
             string? backboneName = result.GetValue(backbone)?.Trim().ToLowerInvariant() switch
@@ -72,6 +77,7 @@ internal static class TrainCommand
                 CheckpointDirectory = result.GetValue(checkpoint),
                 Backend = backend.Create(result),
                 GemmProvider = backend.GemmProvider(result),
+                Communicator = world,
             };
             if (options.Encoder.Kind != EncoderKind.Mlp && backboneName is not null)
                 throw new ArgumentException("--backbone resnet18 trains the MLP encoder on the backbone's features; leave --encoder at mlp.");
@@ -96,14 +102,16 @@ internal static class TrainCommand
             var preparation = data.Preparation(ml, result, backboneName)?.Fit(train);
             var features = preparation?.Transform(train) ?? train;
             if (valid is not null) options.ValidationSet = preparation?.Transform(valid) ?? valid;
-            Console.Error.WriteLine($"training {options.Head.ToString().ToLowerInvariant()} with the {options.Encoder.Kind.ToString().ToLowerInvariant()} encoder{(backboneName is null ? "" : " on ResNet-18 features")} on {(options.Backend ?? EngineBackend.Instance)}, {classes.Length} classes");
+            string processes = world is { Size: > 1 } ? $", {world.Size} processes" : "";
+            if (root) Console.Error.WriteLine($"training {options.Head.ToString().ToLowerInvariant()} with the {options.Encoder.Kind.ToString().ToLowerInvariant()} encoder{(backboneName is null ? "" : " on ResNet-18 features")} on {(options.Backend ?? EngineBackend.Instance)}{processes}, {classes.Length} classes");
             var clock = Stopwatch.StartNew();
-            var model = ConsoleProgress.Run("training", progress =>
+            var model = !root ? new ArcFaceTrainer(options).Fit(features) : ConsoleProgress.Run("training", progress =>
             {
                 options.Progress = progress;
                 return new ArcFaceTrainer(options).Fit(features);
             });
             double seconds = clock.Elapsed.TotalSeconds;
+            if (!root) return 0;
 
             // 4. Save the standard ML.NET model (preparation + trained transformer), atomically.
             ITransformer saved = preparation is null ? model : new TransformerChain<ITransformer>([.. (TransformerChain<ITransformer>)preparation, model]);
@@ -120,13 +128,18 @@ internal static class TrainCommand
             values["trainSeconds"] = seconds;
             values["samplesPerSecond"] = model.History.Epochs.Average(e => e.SamplesPerSecond);
             values["backend"] = model.Backend;
+            if (world is { Size: > 1 })
+            {
+                values["processes"] = world.Size;
+                values["communicationSeconds"] = world.CommunicationTime.TotalSeconds;
+            }
             values["model"] = Path.GetFullPath(outPath);
             Console.WriteLine($"saved {Path.GetFullPath(outPath)}");
             Console.WriteLine($"training curves: {curves}");
             values["trainingCurves"] = curves;
             if (result.GetValue(json)) JsonLine.Write(values);
             return 0;
-        }));
+        })));
         return command;
     }
 }
