@@ -97,6 +97,24 @@ public sealed class DataParallelTests
     }
 
     [TestMethod]
+    public void AWorldOfOneProcessTrainsExactlyAsNoCommunicator()
+    {
+        var job = new TestJob { Classes = 20, SampleRate = 0.5 };
+        var alone = job.Train(null, processes: 1);
+        var world = job.Train(Communicator.SingleProcess);
+        CollectionAssert.AreEqual(alone.Losses, world.Losses);
+        CollectionAssert.AreEqual(TestJob.Weights(alone.Network), TestJob.Weights(world.Network));
+    }
+
+    [TestMethod]
+    public void TrainingAcrossProcessesNeedsTheEngineBackend()
+    {
+        var options = new ArcFaceTrainer.Options { Communicator = new LoopbackWorld(2).Members[0], Backend = new OtherBackend() };
+        var error = Assert.Throws<ArgumentException>(() => new ArcFaceTrainer(options));
+        StringAssert.StartsWith(error.Message, "Training across processes (Communicator, 2 processes) runs on the engine backend; the other backend trains in one process.");
+    }
+
+    [TestMethod]
     public void ProcessesWithDifferentOptionsAreRefusedWithTheOptionNamed()
     {
         var job = new TestJob();
@@ -138,6 +156,13 @@ public sealed class DataParallelTests
         {
             Directory.Delete(directory, recursive: true);
         }
+    }
+
+    private sealed class OtherBackend : TrainingBackend
+    {
+        public override string Name => "other";
+
+        internal override TrainingSession CreateSession(TrainingSetup setup) => throw new NotSupportedException();
     }
 
     private static (TrainedNetwork Network, List<double> Losses) Run(TestJob job, int processes) =>

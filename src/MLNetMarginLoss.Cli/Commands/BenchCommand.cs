@@ -10,7 +10,8 @@ namespace MLNetMarginLoss.Cli.Commands;
 /// <c>bench</c>: training throughput on Fashion-MNIST with the peer's job (ArcFace s=30 m=0.5, Adam 1e-3):
 /// one timed epoch of N rows after a short untimed warm-up. With <c>--distributed mpi</c> (under mpiexec) the epoch is
 /// trained by every process of the job (--batch-size per process), and rank 0 adds the time it spent in collective
-/// operations (waiting for the others included), its share of the epoch, and the bytes and operations per step.
+/// operations (waiting for the others included), its share of the epoch, the bytes and operations per step, and
+/// <see cref="CommunicationProbe"/>'s time of one step's collectives without waiting.
 /// </summary>
 internal static class BenchCommand
 {
@@ -60,8 +61,18 @@ internal static class BenchCommand
 
             var timed = Options(1);
             world?.ResetStatistics();
-            var model = !root ? new ArcFaceTrainer(timed).Fit(data)
-                : ConsoleProgress.Run("bench", progress => { timed.Progress = progress; return new ArcFaceTrainer(timed).Fit(data); });
+            var model = !root ? new ArcFaceTrainer(timed).Fit(data) : ConsoleProgress.Run("bench", progress =>
+            {
+                // Rank 0 counts communication from the end of the first step: the start (the job check, the weights'
+                // broadcast) is not a step's.
+                timed.Progress = new StepProgress(progress, p => { if (p.Batch == 1 && !p.EpochCompleted) world?.ResetStatistics(); });
+                return new ArcFaceTrainer(timed).Fit(data);
+            });
+            // Communication alone, with the step's message sizes (collective: every process takes part).
+            var trainingCommunication = world?.CommunicationTime ?? TimeSpan.Zero;
+            long trainingBytes = world?.CommunicatedBytes ?? 0, trainingCollectives = world?.Collectives ?? 0;
+            int gradientFloats = model.Network.Encoder.Network.AllParameters().Sum(p => p.Length) + model.Network.Head.Parameters.Sum(p => p.Length) + 5;
+            var probe = world is { Size: > 1 } ? CommunicationProbe.Measure(world, gradientFloats, timed.BatchSize, spec.EmbeddingSize) : default;
             if (!root) return 0;
             var epoch = model.History.Epochs[0];
             double flopsPerSample = TrainingCost.FlopsPerSample(model.Network.Encoder, model.Network.Head);
@@ -83,18 +94,31 @@ internal static class BenchCommand
             };
             if (world is { Size: > 1 })
             {
-                int steps = (n + timed.BatchSize * world.Size - 1) / (timed.BatchSize * world.Size);
+                int steps = (n + timed.BatchSize * world.Size - 1) / (timed.BatchSize * world.Size) - 1;
                 values["processes"] = world.Size;
-                values["communicationSeconds"] = world.CommunicationTime.TotalSeconds;
-                values["communicationShare"] = world.CommunicationTime.TotalSeconds / epoch.Seconds;
-                values["bytesPerStep"] = world.CommunicatedBytes / (double)steps;
-                values["collectivesPerStep"] = world.Collectives / (double)steps;
+                values["communicationSeconds"] = trainingCommunication.TotalSeconds;
+                values["communicationShare"] = trainingCommunication.TotalSeconds / (epoch.Seconds * steps / (steps + 1));
+                values["bytesPerStep"] = trainingBytes / (double)steps;
+                values["collectivesPerStep"] = trainingCollectives / (double)steps;
+                values["probeStepSeconds"] = probe.Seconds;
+                values["probeBytesPerStep"] = probe.Bytes;
+                values["probeShare"] = probe.Seconds * (steps + 1) / epoch.Seconds;
             }
-            string processes = world is { Size: > 1 } ? $" × {world.Size} processes ({world.CommunicationTime.TotalSeconds / epoch.Seconds:P0} of the time in communication)" : "";
+            string processes = world is { Size: > 1 } ? $" × {world.Size} processes ({values["communicationShare"]:P0} of the time in communication, {probe.Seconds * 1e3:F2} ms a step without waiting)" : "";
             Console.WriteLine($"{spec.Kind} encoder, {data.RowCount} samples on {model.Backend}, batch {timed.BatchSize}{processes}: {epoch.Seconds:F2} s, {epoch.SamplesPerSecond:F0} samples/s, {values["gflops"]:F1} GFLOP/s");
             if (result.GetValue(json)) JsonLine.Write(values);
             return 0;
         })));
         return command;
+    }
+
+    /// <summary>Forwards reports to <paramref name="inner"/> after <paramref name="observe"/> has seen them (on the trainer's thread).</summary>
+    private sealed class StepProgress(IProgress<TrainingProgress> inner, Action<TrainingProgress> observe) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value)
+        {
+            observe(value);
+            inner.Report(value);
+        }
     }
 }

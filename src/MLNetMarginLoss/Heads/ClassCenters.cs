@@ -33,7 +33,7 @@ internal sealed class ClassCenters
     private int _gradientRowCount;
     private bool _gradientIsFull;
 
-    /// <summary>Creates C·K zero centres of dimension E (call <see cref="Initialize"/> for Xavier-uniform values).</summary>
+    /// <summary>Creates C·K zero centres of dimension E (call <see cref="Initialize(SeededRandom)"/> for Xavier-uniform values).</summary>
     public ClassCenters(int classCount, int subCenters, int embeddingSize, int pageFloats = RowMatrix.DefaultPageFloats)
     {
         if (classCount < 2) throw new ArgumentOutOfRangeException(nameof(classCount), classCount, "A margin head needs at least 2 classes.");

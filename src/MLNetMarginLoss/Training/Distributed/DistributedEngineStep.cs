@@ -35,7 +35,6 @@ internal sealed class DistributedEngineStep
 {
     private const int EvaluationBatch = 512;
 
-    private readonly DistributedRun _run;
     private readonly Communicator _world;
     private readonly TrainingSetup _setup;
     private readonly BatchFeeder _feeder;
@@ -51,7 +50,6 @@ internal sealed class DistributedEngineStep
 
     public DistributedEngineStep(DistributedRun run, TrainingSetup setup, BatchFeeder feeder, Optimizer optimizer, RowOptimizer? centres, SoftmaxCrossEntropy loss)
     {
-        _run = run;
         _world = run.World;
         _setup = setup;
         _feeder = feeder;
@@ -63,9 +61,6 @@ internal sealed class DistributedEngineStep
         _dropouts = Layers(setup.Encoder.Network).OfType<Dropout>().ToArray();
         _empty = new Tensor(0, TensorShape.Vector(setup.Encoder.EmbeddingSize));
     }
-
-    /// <summary>Floats of the dense gradient message (parameters and loss sums).</summary>
-    public int GradientMessageLength => _gradients.Length;
 
     /// <summary>One training step on the global batch <paramref name="rows"/>; returns the global batch's totals.</summary>
     public BatchTotals Step(int batch, ReadOnlySpan<int> rows, float learningRate, bool margin)
