@@ -14,8 +14,9 @@ namespace MLNetMarginLoss;
 /// MPI_Gatherv, MPI_Reduce_scatter, MPI_Bcast, MPI_Barrier) through MPI.NET's bindings, on the caller's memory (pinned
 /// for the call; the trainer's buffers are pinned arrays); built-in reductions give every process bit-identical
 /// results. MPI is initialised on first use of <see cref="World"/> (MPI_THREAD_SERIALIZED: one thread at a time may
-/// call it) and finalised when the process exits with code 0; a process that fails exits without MPI_Finalize, so its
-/// peers are not kept waiting in it.
+/// call it) and finalised when the process exits with code 0; a process that fails exits without MPI_Finalize (a second
+/// after its error, so that processes failing together all print theirs), so it never waits for a peer stuck in a
+/// collective.
 /// </para>
 /// <para>
 /// Failures. Errors are returned (MPI_ERRORS_RETURN) and thrown as <see cref="DistributedTrainingException"/> naming
@@ -29,6 +30,7 @@ namespace MLNetMarginLoss;
 public sealed class MpiCommunicator : Communicator
 {
     private const int SigUsr1 = 10;
+    private static readonly TimeSpan FailureGrace = TimeSpan.FromSeconds(1);
     private static readonly object Gate = new();
     private static MpiCommunicator? _world;
     private static MPI.Environment? _environment;
@@ -38,6 +40,7 @@ public sealed class MpiCommunicator : Communicator
     private readonly int[] _counts, _displacements;
     private readonly string _library;
     private long _since;
+    private int _stopping;
     private string? _operation;
 
     private MpiCommunicator(int rank, int size, string library)
@@ -165,9 +168,16 @@ public sealed class MpiCommunicator : Communicator
         }
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
         {
-            // A failing process leaves without MPI_Finalize: the others may be waiting in a collective, and MPICH's
-            // finalisation would wait for them.
-            if (Environment.ExitCode == 0) _environment?.Dispose();
+            if (Environment.ExitCode == 0)
+            {
+                _environment?.Dispose();
+                return;
+            }
+            // A failing process leaves without MPI_Finalize (the others may be waiting in a collective, and MPICH's
+            // finalisation would wait for them, or make mpiexec fail talking to a process that is gone) but not at
+            // once: when every process fails together (a mismatched job) mpiexec kills the rest as soon as the first
+            // one ends, so each waits a moment for the others to print their own line.
+            if (Volatile.Read(ref world._since) == 0) Thread.Sleep(FailureGrace);
         };
         return world;
     }
@@ -244,6 +254,8 @@ public sealed class MpiCommunicator : Communicator
 
     private void Stop(string reason)
     {
+        // Once: mpiexec signals again as each further process ends, and the watchdog may fire meanwhile.
+        if (Interlocked.Exchange(ref _stopping, 1) != 0) return;
         Console.Error.WriteLine($"error: {RankName}: {reason}. Training stopped here too: no model was written, and the last checkpoint, if any, is intact: run again with the same checkpoint directory to resume.");
         Console.Error.Flush();
         Environment.Exit(1);
