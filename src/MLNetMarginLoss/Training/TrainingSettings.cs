@@ -65,7 +65,7 @@ internal sealed record TrainingSettings
     /// <summary>Passes over the training data.</summary>
     public int MaxEpoch { get; init; } = 10;
 
-    /// <summary>Samples per batch.</summary>
+    /// <summary>Samples per batch (per process when <see cref="Communicator"/> has several).</summary>
     public int BatchSize { get; init; } = 256;
 
     /// <summary>Seed of initialisation, shuffling, dropout, augmentation and sampling.</summary>
