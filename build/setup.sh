@@ -4,9 +4,11 @@
 #   libopenblas0-pthread   fast cblas_sgemm (the engine falls back to a managed GEMM without it)
 #   dataset-fashion-mnist  the real data the examples, the CLI's main job and the training tests use
 #   fonts-dejavu-core      DejaVu Sans, the font the plots draw their text in
+#   mpich                  MPICH's libmpich.so.12 and mpiexec: training across processes (MLNetMarginLoss.Mpi) and its tests
+#                          (MPI.NET speaks MPICH's interface; Open MPI's mpirun does not work with it)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-packages=(libopenblas0-pthread dataset-fashion-mnist fonts-dejavu-core)
+packages=(libopenblas0-pthread dataset-fashion-mnist fonts-dejavu-core mpich)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -23,4 +25,4 @@ fi
 
 command -v dotnet >/dev/null || { echo "setup: the .NET SDK (dotnet) is not on PATH; install .NET 10 first." >&2; exit 1; }
 dotnet restore "$here/MLNetMarginLoss.sln" --nologo -v quiet
-echo "setup: ready (openblas: $(ldconfig -p | grep -c libopenblas) libs, fashion-mnist: $(ls /usr/share/datasets/fashion-mnist/*.gz 2>/dev/null | wc -l) files)" >&2
+echo "setup: ready (openblas: $(ldconfig -p | grep -c libopenblas) libs, fashion-mnist: $(ls /usr/share/datasets/fashion-mnist/*.gz 2>/dev/null | wc -l) files, mpich: $(ldconfig -p | grep -c 'libmpich\.so\.12') libs)" >&2

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the test suites: setup (system packages, restore), a Release build of the solution, then dotnet test over the
-# library's suite and the TorchSharp backend's suite (the latter on the CPU; build/test-gpu.sh runs it on CUDA).
+# library's suite, the TorchSharp backend's suite (on the CPU; build/test-gpu.sh runs it on CUDA) and the MPI package's
+# suite (an in-process world of threads, and real `mpiexec -np 2` runs over loopback).
 # Extra arguments go to dotnet test, e.g.  build/test.sh --filter "FullyQualifiedName~Heads"
 # Ends with one summary line: "N passed, N failed".
 set -euo pipefail
@@ -15,7 +16,7 @@ scratch="$(mktemp -d)"
 trap 'rm -f "$log"; rm -rf "$scratch"' EXIT
 export TMPDIR="$scratch"
 status=0
-for project in test/MLNetMarginLoss.Tests/MLNetMarginLoss.Tests.csproj test/MLNetMarginLoss.TorchSharp.Tests/MLNetMarginLoss.TorchSharp.Tests.csproj; do
+for project in test/MLNetMarginLoss.Tests/MLNetMarginLoss.Tests.csproj test/MLNetMarginLoss.TorchSharp.Tests/MLNetMarginLoss.TorchSharp.Tests.csproj test/MLNetMarginLoss.Mpi.Tests/MLNetMarginLoss.Mpi.Tests.csproj; do
   dotnet test "$project" -c Release --no-build --nologo --logger "console;verbosity=normal" "$@" 2>&1 | tee -a "$log" || status=$?
 done
 # The runner's summary has "Passed: N" per project, and "Failed: N" only when something failed.

@@ -57,15 +57,17 @@ internal static class ManyClassBench
     }
 
     public static Dictionary<string, object?> Run(int classes, int rows, double sampleRate, int embedding, int batch, int threads,
-        TrainingBackend? backend, GemmProvider gemm, OptimizerKind optimizer, SampledCentreUpdates updates, bool save, int epochs, int trainPerClass)
+        TrainingBackend? backend, GemmProvider gemm, OptimizerKind optimizer, SampledCentreUpdates updates, bool save, int epochs, int trainPerClass,
+        Communicator? world = null)
     {
+        bool root = world is null || world.Rank == 0;
         var generate = Stopwatch.StartNew();
         Dataset data, heldOut = null!;
         if (trainPerClass > 0)
             (data, heldOut) = SyntheticClasses.Split(SyntheticClasses.Create(classes, trainPerClass + 1, Features, noise: 0.4, seed: 1), trainPerClass + 1, trainPerClass);
         else
             data = SyntheticClasses.CreateRandomLabels(classes, rows, Features, noise: 0.4, seed: 1);
-        Console.Error.WriteLine($"bench: {data.Count:N0} rows over {classes:N0} classes generated in {generate.Elapsed.TotalSeconds:F1} s");
+        if (root) Console.Error.WriteLine($"bench: {data.Count:N0} rows over {classes:N0} classes generated in {generate.Elapsed.TotalSeconds:F1} s");
         ArcFaceTrainer.Options Options() => new()
         {
             Head = HeadKind.ArcFace,
@@ -83,6 +85,7 @@ internal static class ManyClassBench
             Threads = threads,
             Backend = backend,
             GemmProvider = gemm,
+            Communicator = world,
         };
         var settings = Options().ToSettings();
         var (centres, state, buffers) = MemoryBudget.Estimate(settings, classes, embedding);
@@ -95,11 +98,11 @@ internal static class ManyClassBench
         var timed = Options();
         using var sampler = new WorkingSetSampler();
         var fit = Stopwatch.StartNew();
-        var model = ConsoleProgress.Run("bench", progress =>
-        {
-            timed.Progress = new Observed(progress, sampler);
-            return new ArcFaceTrainer(timed).Fit(data);
-        });
+        IProgress<TrainingProgress> Observe(IProgress<TrainingProgress>? progress) => new Observed(progress ?? new Progress<TrainingProgress>(), sampler);
+        world?.ResetStatistics();
+        var model = !root
+            ? new ArcFaceTrainer(With(timed, Observe(null))).Fit(data)
+            : ConsoleProgress.Run("bench", progress => new ArcFaceTrainer(With(timed, Observe(progress))).Fit(data));
         double fitSeconds = fit.Elapsed.TotalSeconds;
         long peak = sampler.Peak;
         var epoch = model.History.Epochs[^1];
@@ -125,6 +128,14 @@ internal static class ManyClassBench
             ["peakOverCentresAndState"] = (double)peak / (centres + state),
             ["isEmbeddingModel"] = model.IsEmbeddingModel,
         };
+        if (world is { Size: > 1 })
+        {
+            values["processes"] = world.Size;
+            values["communicationSeconds"] = world.CommunicationTime.TotalSeconds;
+            values["bytesPerSample"] = world.CommunicatedBytes / (double)(data.Count * epochs);
+            values["collectives"] = world.Collectives;
+        }
+        if (!root) return values;
         if (trainPerClass > 0) values["heldOutAccuracy"] = HeldOutAccuracy(model, heldOut);
         if (save)
         {
@@ -146,6 +157,12 @@ internal static class ManyClassBench
             (values.TryGetValue("saveSeconds", out var s) ? $", saved in {s:F1} s" : "") +
             (values.TryGetValue("heldOutAccuracy", out var a) ? $", held-out accuracy {a:F4} after {epochs} epoch(s)" : ""));
         return values;
+    }
+
+    private static ArcFaceTrainer.Options With(ArcFaceTrainer.Options options, IProgress<TrainingProgress> progress)
+    {
+        options.Progress = progress;
+        return options;
     }
 
     /// <summary>Share of held-out rows whose predicted class is their label.</summary>

@@ -13,6 +13,8 @@ namespace MLNetMarginLoss.Cli.Commands;
 /// refuses a second run writing the same <c>--out</c>, and creates a missing output folder.
 /// Options and the output path are checked before any data is read; <c>--limit</c> applies to the training data only.
 /// A run whose accuracy is no better than chance ends with a warning (<see cref="TrainingFailure"/>).
+/// With <c>--distributed mpi</c> every process of the MPI job runs this command on the same data; rank 0 alone reports
+/// progress, evaluates and writes the model (after every process has finished training).
 /// </summary>
 internal static class TrainCommand
 {
@@ -43,15 +45,18 @@ internal static class TrainCommand
         var sampledUpdates = new Option<string>("--sampled-centre-updates") { Description = "Partial FC: lazy (centres a batch did not sample keep their values and optimizer state) | dense (they take the optimizer's step with a zero gradient, as insightface's).", DefaultValueFactory = _ => "lazy" };
         var embeddingModel = new Option<bool>("--embedding-model") { Description = "Save the Embedding column only (no class centres, no Score/PredictedLabel); classify with k-NN. Chosen automatically when the classifier would not fit one ONNX graph." };
         var backend = BackendOptions.Create();
+        var distributed = DistributedOptions.Create();
 
         var command = new Command("train", "Train an encoder with a margin head, print metrics and save the model.");
         data.AddTo(command, withLimit: false);
         foreach (var o in new Option[] { limit, head, encoder, backbone, embedding, scale, margin, epochs, batch, seed, lr, optimizer, threads, schedule, patience, warmup, checkpoint, validation, output, json, sampleRate, sampledUpdates, embeddingModel })
             command.Add(o);
         backend.AddTo(command);
+        distributed.AddTo(command);
 
-        command.SetAction(result => CliErrors.Run(() =>
+        command.SetAction(result => CliErrors.Run(() => DistributedOptions.Run(() => distributed.Create(result), world =>
         {
+            bool root = world is null || world.Rank == 0;
             // 1. Everything that needs no data: options, the backbone, the output path.
             if (result.GetValue(limit) is <= 0) throw new ArgumentException($"--limit must be a positive number of rows, got {result.GetValue(limit)}.");
             string? backboneName = result.GetValue(backbone)?.Trim().ToLowerInvariant() switch
@@ -80,6 +85,7 @@ internal static class TrainCommand
                 SaveClassifier = !result.GetValue(embeddingModel),
                 Backend = backend.Create(result),
                 GemmProvider = backend.GemmProvider(result),
+                Communicator = world,
             };
             if (options.Encoder.Kind != EncoderKind.Mlp && backboneName is not null)
                 throw new ArgumentException("--backbone resnet18 trains the MLP encoder on the backbone's features; leave --encoder at mlp.");
@@ -114,14 +120,16 @@ internal static class TrainCommand
             var preparation = data.Preparation(ml, result, backboneName)?.Fit(train);
             var features = preparation?.Transform(train) ?? train;
             if (valid is not null) options.ValidationSet = preparation?.Transform(valid) ?? valid;
-            Console.Error.WriteLine($"training {result.GetValue(head)!.Trim().ToLowerInvariant()} with the {options.Encoder.Kind.ToString().ToLowerInvariant()} encoder{(backboneName is null ? "" : " on ResNet-18 features")} on {(options.Backend ?? EngineBackend.Instance)}, {classes.Length} classes");
+            string processes = world is { Size: > 1 } ? $", {world.Size} processes" : "";
+            if (root) Console.Error.WriteLine($"training {result.GetValue(head)!.Trim().ToLowerInvariant()} with the {options.Encoder.Kind.ToString().ToLowerInvariant()} encoder{(backboneName is null ? "" : " on ResNet-18 features")} on {(options.Backend ?? EngineBackend.Instance)}{processes}, {classes.Length} classes");
             var clock = Stopwatch.StartNew();
-            var model = ConsoleProgress.Run("training", progress =>
+            var model = !root ? new ArcFaceTrainer(options).Fit(features) : ConsoleProgress.Run("training", progress =>
             {
                 options.Progress = progress;
                 return new ArcFaceTrainer(options).Fit(features);
             });
             double seconds = clock.Elapsed.TotalSeconds;
+            if (!root) return 0;
             if (model.IsEmbeddingModel)
                 Console.Error.WriteLine($"saving an embedding model (the Embedding column only) because {(result.GetValue(embeddingModel) ? "--embedding-model asks for it" : model.EmbeddingModelReason)}; classify with k-NN over the class centres or a gallery");
 
@@ -141,6 +149,11 @@ internal static class TrainCommand
             values["trainSeconds"] = seconds;
             values["samplesPerSecond"] = model.History.Epochs.Average(e => e.SamplesPerSecond);
             values["backend"] = model.Backend;
+            if (world is { Size: > 1 })
+            {
+                values["processes"] = world.Size;
+                values["communicationSeconds"] = world.CommunicationTime.TotalSeconds;
+            }
             values["model"] = Path.GetFullPath(outPath);
             Console.WriteLine($"saved {Path.GetFullPath(outPath)}");
             Console.WriteLine($"training curves: {curves}");
@@ -156,7 +169,7 @@ internal static class TrainCommand
             }
             if (result.GetValue(json)) JsonLine.Write(values);
             return 0;
-        }));
+        })));
         return command;
     }
 }

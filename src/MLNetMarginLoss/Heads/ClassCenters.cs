@@ -33,7 +33,7 @@ internal sealed class ClassCenters
     private int _gradientRowCount;
     private bool _gradientIsFull;
 
-    /// <summary>Creates C·K zero centres of dimension E (call <see cref="Initialize"/> for Xavier-uniform values).</summary>
+    /// <summary>Creates C·K zero centres of dimension E (call <see cref="Initialize(SeededRandom)"/> for Xavier-uniform values).</summary>
     public ClassCenters(int classCount, int subCenters, int embeddingSize, int pageFloats = RowMatrix.DefaultPageFloats)
     {
         if (classCount < 2) throw new ArgumentOutOfRangeException(nameof(classCount), classCount, "A margin head needs at least 2 classes.");
@@ -69,12 +69,24 @@ internal sealed class ClassCenters
     /// Xavier-uniform (Glorot) initialisation, as the reference implementations use for class centres:
     /// U(−b, b) with b = √(6 / (C·K + E)), drawn in row-major order.
     /// </summary>
-    public void Initialize(SeededRandom random)
+    public void Initialize(SeededRandom random) => Initialize(random, 0, RowCount);
+
+    /// <summary>
+    /// The rows [<paramref name="firstRow"/>, <paramref name="firstRow"/> + <see cref="RowCount"/>) of a Xavier-uniform
+    /// initialisation of <paramref name="totalRows"/> rows (a class shard's part of the whole head): the bound is the
+    /// whole head's, and the draws of the other rows are made and skipped, so the shard holds exactly the values one
+    /// process would give these rows and <paramref name="random"/> ends where it would.
+    /// </summary>
+    public void Initialize(SeededRandom random, long firstRow, long totalRows)
     {
         ArgumentNullException.ThrowIfNull(random);
-        float bound = MathF.Sqrt(6f / ((float)RowCount + EmbeddingSize));
+        if (firstRow < 0 || firstRow + RowCount > totalRows)
+            throw new ArgumentOutOfRangeException(nameof(firstRow), firstRow, $"Rows [{firstRow}, {firstRow + RowCount}) are not within {totalRows} rows.");
+        float bound = MathF.Sqrt(6f / ((float)totalRows + EmbeddingSize));
+        for (long skip = firstRow * EmbeddingSize; skip > 0; skip--) random.NextUInt64();
         foreach (var (_, _, page) in Weight.Pages)
             foreach (ref var w in page.AsSpan()) w = random.Uniform(-bound, bound);
+        for (long skip = (totalRows - firstRow - RowCount) * EmbeddingSize; skip > 0; skip--) random.NextUInt64();
     }
 
     /// <summary>The centre rows' gradient written by the last <see cref="Backward"/>, row-major, one row per entry of <see cref="GradientRows"/>.</summary>

@@ -15,6 +15,12 @@ namespace MLNetMarginLoss.Heads;
 /// the columns' centre rows get a gradient), then the normalisation of x:
 /// ∂L/∂x_i = (g − x̂_i(x̂_i·g))/‖x_i‖ + ∂L/∂‖x_i‖·x̂_i with g = ∂L/∂x̂_i.
 /// <para>Predict(x) = s·cos θ against every class: no labels, no margin, no sampling.</para>
+/// <para>
+/// Class sharding (<see cref="Shard"/>, training across processes): the head holds only its shard's centres and
+/// columns, takes global labels (a label outside the shard becomes −1), sums each row's target cosine and the margin's
+/// statistics over the shards before the margin, and counts the auxiliary loss's norm gradient on the first shard only;
+/// the cross-entropy over all shards' columns is the caller's (a distributed softmax).
+/// </para>
 /// All buffers are owned and reused. A caller may pass the logits tensor Forward returned, overwritten with ∂L/∂logits
 /// (an in-place cross-entropy), to Backward, which then works in it and saves a buffer of N × S floats.
 /// </summary>
@@ -33,20 +39,35 @@ internal sealed class CosineMarginHead : MarginHead
     private float[] _predictNorms = [];
     private double[] _normGradient = [];
     private int[] _columns = [];
+    private int[] _localLabels = [];
     private double[] _statistics = [];
     private int _rows = -1;
     private int _sampledColumns;
 
-    /// <summary>Composes a head of <paramref name="centers"/> and <paramref name="margin"/> (same class count).</summary>
-    public CosineMarginHead(ClassCenters centers, MarginFunction margin)
+    /// <summary>
+    /// Composes a head of <paramref name="centers"/> and <paramref name="margin"/>: the same class count, or with a
+    /// <paramref name="shard"/> the shard's classes for the centres and all classes for the margin.
+    /// </summary>
+    public CosineMarginHead(ClassCenters centers, MarginFunction margin, ClassShard? shard = null)
         : base(centers.EmbeddingSize, centers.ClassCount)
     {
         ArgumentNullException.ThrowIfNull(margin);
-        if (margin.ClassCount != centers.ClassCount)
-            throw new ArgumentException($"The margin is for {margin.ClassCount} classes, the centres for {centers.ClassCount}.", nameof(margin));
+        int total = shard?.TotalClasses ?? centers.ClassCount;
+        if (margin.ClassCount != total)
+            throw new ArgumentException($"The margin is for {margin.ClassCount} classes, the centres for {total}.", nameof(margin));
+        if (shard is not null && shard.ClassCount != centers.ClassCount)
+            throw new ArgumentException($"The shard holds {shard.ClassCount} classes, the centres {centers.ClassCount}.", nameof(shard));
         Centers = centers;
         Margin = margin;
+        Shard = shard;
+        margin.CountsAuxiliaryGradient = shard is null || shard.Index == 0;
     }
+
+    /// <summary>The share of the classes this head holds when classes are sharded across processes; null (the default) for all of them.</summary>
+    public ClassShard? Shard { get; }
+
+    /// <summary>The last training forward pass's batch (cosines, columns, labels as columns, target cosines, feature norms).</summary>
+    internal MarginBatch LastBatch => _batch;
 
     /// <summary>The class centres.</summary>
     public ClassCenters Centers { get; }
@@ -92,7 +113,10 @@ internal sealed class CosineMarginHead : MarginHead
     public override void Initialize(SeededRandom random)
     {
         ArgumentNullException.ThrowIfNull(random);
-        Centers.Initialize(random);
+        if (Shard is { } shard)
+            Centers.Initialize(random, (long)shard.FirstClass * SubCenters, (long)shard.TotalClasses * SubCenters);
+        else
+            Centers.Initialize(random);
         Margin.ResetState(random);
     }
 
@@ -100,7 +124,13 @@ internal sealed class CosineMarginHead : MarginHead
     public override void SeedRandomness(SeededRandom random)
     {
         Margin.SeedRandomness(random);
-        Sampler?.Seed(random.Fork());
+        if (Sampler is { } sampler)
+        {
+            // Each shard draws its own negatives: shard i's generator is the i-th fork down from the same one.
+            var source = random.Fork();
+            for (int i = 0; i < (Shard?.Index ?? 0); i++) source = source.Fork();
+            sampler.Seed(source);
+        }
     }
 
     /// <inheritdoc />
@@ -122,30 +152,67 @@ internal sealed class CosineMarginHead : MarginHead
     {
         ValidateEmbeddings(embeddings);
         int n = embeddings.Rows;
-        ValidateLabels(labels, n);
+        ValidateClassLabels(labels, n);
         _batch.EnsureRows(n);
-        _batch.Rows = n;
-        Normalize(embeddings, _xHat, _batch.FeatureNorms);
-        Centers.Context = Context;
-
+        int first = Shard?.FirstClass ?? 0;
         int[]? columns = null;
         int count = ClassCount;
         if (training && Sampler is { } sampler)
         {
             if (_columns.Length < sampler.MaxColumns(n)) _columns = new int[sampler.MaxColumns(n)];
-            count = sampler.Sample(labels, _columns, _batch.Labels);
+            var local = labels;
+            if (first != 0)
+            {
+                // The sampler's classes are the shard's (0-based); labels of other shards fall outside and map to −1.
+                if (_localLabels.Length < n) _localLabels = new int[n];
+                for (int i = 0; i < n; i++) _localLabels[i] = labels[i] - first;
+                local = _localLabels.AsSpan(0, n);
+            }
+            count = sampler.Sample(local, _columns, _batch.Labels);
             columns = _columns;
             _sampledColumns = count;
         }
         else
         {
-            labels.CopyTo(_batch.Labels);
+            for (int i = 0; i < n; i++) _batch.Labels[i] = (uint)(labels[i] - first) < (uint)ClassCount ? labels[i] - first : -1;
             _sampledColumns = 0;
         }
+        return ForwardColumns(embeddings, columns, count, training);
+    }
+
+    /// <summary>
+    /// A training forward pass against the given classes (ascending, at least every label's class; one process only),
+    /// as a Partial FC pass that sampled exactly these columns computes it.
+    /// </summary>
+    internal Tensor ForwardOnColumns(Tensor embeddings, ReadOnlySpan<int> labels, ReadOnlySpan<int> columns)
+    {
+        ValidateEmbeddings(embeddings);
+        if (Shard is not null) throw new InvalidOperationException("ForwardOnColumns is for a head holding every class.");
+        int n = embeddings.Rows;
+        ValidateClassLabels(labels, n);
+        _batch.EnsureRows(n);
+        if (_columns.Length < columns.Length) _columns = new int[columns.Length];
+        columns.CopyTo(_columns);
+        for (int i = 0; i < n; i++) _batch.Labels[i] = Math.Max(-1, columns.BinarySearch(labels[i]));
+        _sampledColumns = columns.Length;
+        return ForwardColumns(embeddings, _columns, columns.Length, training: true);
+    }
+
+    private Tensor ForwardColumns(Tensor embeddings, int[]? columns, int count, bool training)
+    {
+        int n = embeddings.Rows;
+        _batch.Rows = n;
+        Normalize(embeddings, _xHat, _batch.FeatureNorms);
+        Centers.Context = Context;
         _batch.Columns = count;
         var (low, high) = CosineClamp;
         Centers.Forward(_work, _xHat, columns, count, low, high, _batch.Cosines);
-        for (int i = 0; i < n; i++) _batch.TargetCosines[i] = _batch.Cosines.Row(i)[_batch.Labels[i]];
+        for (int i = 0; i < n; i++)
+        {
+            int y = _batch.Labels[i];
+            _batch.TargetCosines[i] = y >= 0 ? _batch.Cosines.Row(i)[y] : 0;
+        }
+        Shard?.Reduction.Sum(_batch.TargetCosines.AsSpan(0, n));
 
         ReadOnlySpan<double> totals = [];
         if (Margin.MarginEnabled && training && Margin.StatisticsLength > 0)
@@ -153,6 +220,7 @@ internal sealed class CosineMarginHead : MarginHead
             if (_statistics.Length < Margin.StatisticsLength) _statistics = new double[Margin.StatisticsLength];
             var sums = _statistics.AsSpan(0, Margin.StatisticsLength);
             Margin.LocalStatistics(_batch, sums);
+            Shard?.Reduction.Sum(sums);
             totals = sums;
         }
         Margin.Forward(_batch, training, totals, _logits);
@@ -160,10 +228,22 @@ internal sealed class CosineMarginHead : MarginHead
         return _logits;
     }
 
+    /// <summary>One label per row, each a class of the whole head (every shard's classes when sharded).</summary>
+    private void ValidateClassLabels(ReadOnlySpan<int> labels, int rows)
+    {
+        if (Shard is null) { ValidateLabels(labels, rows); return; }
+        if (labels.Length != rows)
+            throw new ArgumentException($"The {Kind} head got {labels.Length} labels for {rows} embeddings; expected one label per row.", nameof(labels));
+        for (int i = 0; i < labels.Length; i++)
+            if ((uint)labels[i] >= (uint)Shard.TotalClasses)
+                throw new ArgumentOutOfRangeException(nameof(labels), labels[i], $"Label {labels[i]} at row {i} is outside the head's class range [0, {Shard.TotalClasses}).");
+    }
+
     /// <inheritdoc />
     public override double LossWithoutMargin(out int correct)
     {
         if (_rows < 0) throw new InvalidOperationException($"The {Kind} head's LossWithoutMargin was called before Forward.");
+        if (Shard is not null) throw new InvalidOperationException("A class shard's loss needs every shard's columns: compute it with a distributed softmax.");
         return _lossWithoutMargin.LossOnly(_batch.Cosines, ColumnLabels, (float)Margin.Scale, out correct);
     }
 

@@ -81,10 +81,33 @@ internal static class HeadFactory
     {
         HeadOptionRules.Check(kind, options);
         if (kind == HeadKind.Softmax) return new SoftmaxHead(embeddingSize, classCount, options);
+        int k = SubCenters(kind, options);
+        return new CosineMarginHead(new ClassCenters(classCount, k, embeddingSize), CreateMargin(kind, classCount, options));
+    }
+
+    /// <summary>
+    /// A cosine head holding only <paramref name="shard"/>'s classes (its centres; the margin is that of all
+    /// <see cref="ClassShard.TotalClasses"/> classes). Centres are zero until <see cref="MarginHead.Initialize"/>, which
+    /// gives them the values of those rows in a whole head initialised from the same generator.
+    /// </summary>
+    /// <exception cref="ArgumentException">The plain softmax head (it has no class centres to shard), or an option out of range.</exception>
+    public static CosineMarginHead CreateShard(HeadKind kind, int embeddingSize, ClassShard shard, HeadOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(shard);
+        HeadOptionRules.Check(kind, options);
+        if (kind == HeadKind.Softmax) throw new ArgumentException("The plain softmax head has no class centres to shard across processes.", nameof(kind));
+        var centers = new ClassCenters(shard.ClassCount, SubCenters(kind, options), embeddingSize);
+        return new CosineMarginHead(centers, CreateMargin(kind, shard.TotalClasses, options), shard);
+    }
+
+    private static int SubCenters(HeadKind kind, HeadOptions? options) =>
+        HeadArguments.SubCenters(Name(kind), options?.SubCenters, kind == HeadKind.SubCenter ? HeadDefaults.SubCenters : 1);
+
+    private static MarginFunction CreateMargin(HeadKind kind, int classCount, HeadOptions? options)
+    {
         string name = Name(kind);
-        int k = HeadArguments.SubCenters(name, options?.SubCenters, kind == HeadKind.SubCenter ? HeadDefaults.SubCenters : 1);
         if (classCount < 2) throw new ArgumentOutOfRangeException(nameof(classCount), classCount, "A margin head needs at least 2 classes.");
-        MarginFunction margin = kind switch
+        return kind switch
         {
             HeadKind.NormSoftmax => new NormSoftmaxMargin(classCount, options),
             HeadKind.SphereFace => new SphereFaceMargin(classCount, options),
@@ -98,6 +121,5 @@ internal static class HeadFactory
             HeadKind.ElasticFace => new ElasticFaceMargin(classCount, options),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, $"Unknown head kind {(int)kind}."),
         };
-        return new CosineMarginHead(new ClassCenters(classCount, k, embeddingSize), margin);
     }
 }

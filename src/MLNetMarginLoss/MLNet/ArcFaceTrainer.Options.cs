@@ -41,6 +41,18 @@ public sealed class Options
     public TrainingBackend? Backend { get; set; }
 
     /// <summary>
+    /// Training across processes and machines: the processes that train this model together, e.g.
+    /// <c>MpiCommunicator.World</c> from the MLNetMarginLoss.Mpi package, every process running the same program under
+    /// <c>mpiexec</c> with the same options and data. Each step then covers <see cref="BatchSize"/> × processes rows of
+    /// the epoch's shuffle, each process encoding its part; the encoder's gradients are summed over the processes (data
+    /// parallel), and a cosine head's class centres are sharded by class (each process holds C / processes of them, the
+    /// softmax is computed across processes), so two processes × BatchSize b train as one process × 2b (exactly so for
+    /// encoders without batch norm and without augmentation). Engine backend only; <c>Fit</c> returns the same complete
+    /// model on every process. Default: null (this process alone; no communication library needed).
+    /// </summary>
+    public Communicator? Communicator { get; set; }
+
+    /// <summary>
     /// The margin head. Default: null, which is ArcFace for <c>new ArcFaceTrainer(options)</c> and the method's head for
     /// the catalog's per-head methods (<c>Trainers.CosFace(options)</c> …); setting a different head there is an error.
     /// </summary>
@@ -140,7 +152,7 @@ public sealed class Options
     /// <summary>Number of passes over the training data (fewer with early stopping). Default: 10.</summary>
     public int MaxEpoch { get; set; } = 10;
 
-    /// <summary>Samples per batch. Default: 256.</summary>
+    /// <summary>Samples per batch (per process when <see cref="Communicator"/> has several). Default: 256.</summary>
     public int BatchSize { get; set; } = 256;
 
     /// <summary>Seed of the trainer's random generator (initialisation, shuffling, dropout). Default: 0.</summary>
@@ -225,7 +237,7 @@ public sealed class Options
         Seed = Seed, Threads = Threads, GemmProvider = GemmProvider, EarlyStoppingPatience = EarlyStoppingPatience,
         SoftmaxWarmupEpochs = SoftmaxWarmupEpochs, InitialEncoder = InitialModel?.Network.Encoder, Augmentation = Augmentation,
         FrozenLayers = FrozenLayers, CheckpointDirectory = CheckpointDirectory, DropOutliersAfterEpoch = DropOutliersAfterEpoch,
-        Progress = Progress,
+        Progress = Progress, Communicator = Communicator,
     };
 
     /// <summary>Checks the options and throws one clear error for the first problem found.</summary>
@@ -260,6 +272,13 @@ public sealed class Options
             if (string.IsNullOrWhiteSpace(value)) throw new ArgumentException($"{name} is empty: name the column.");
         if (Augmentation is { EqualizeHistogram: true })
             throw new ArgumentException("Augmentation.EqualizeHistogram would train on equalised images and predict on raw ones; equalise every image as a preprocessing step (training, validation and inference data) instead.");
+        if (Communicator is { Size: > 1 } world)
+        {
+            if (Backend is not null and not EngineBackend)
+                throw new ArgumentException($"Training across processes (Communicator, {world.Size} processes) runs on the engine backend; the {Backend.Name} backend trains in one process. Remove the Communicator or the Backend.");
+            if (DropOutliersAfterEpoch > 0)
+                throw new ArgumentException("DropOutliersAfterEpoch needs every class centre in one process; it is not available when training across processes. Set it to 0 or train in one process.");
+        }
         if (ImageShape is { } shape && (shape.Length != 3 || shape.Any(d => d < 1)))
             throw new ArgumentException($"ImageShape must be [channels, height, width] with positive sizes, got [{string.Join(", ", shape)}].");
     }

@@ -3,6 +3,7 @@ using MLNetMarginLoss.Engine;
 using MLNetMarginLoss.Engine.Losses;
 using MLNetMarginLoss.Engine.Optimizers;
 using MLNetMarginLoss.Heads;
+using MLNetMarginLoss.Training.Distributed;
 
 namespace MLNetMarginLoss.Training;
 
@@ -13,6 +14,8 @@ namespace MLNetMarginLoss.Training;
 /// optimizer and the class centres' rows of the pass with a <see cref="RowOptimizer"/> sharing its update rule (with
 /// Partial FC, only the sampled classes' centres). A batch whose loss is not finite is not applied. Kernels and threads
 /// come from the settings (<see cref="ComputeContext"/>); results are bit-identical for a fixed seed and thread count.
+/// With several processes (<see cref="TrainingSetup.Distributed"/>), steps and evaluation are
+/// <see cref="DistributedEngineStep"/>'s.
 /// </summary>
 internal sealed class EngineSession : TrainingSession
 {
@@ -24,6 +27,7 @@ internal sealed class EngineSession : TrainingSession
     private readonly RowOptimizer.GradientRows? _gradientRow;
     private readonly SoftmaxCrossEntropy _loss = new();
     private readonly BatchFeeder _feeder;
+    private readonly DistributedEngineStep? _distributed;
     private BatchTotals[] _batches = [];
     private bool _margin = true;
 
@@ -45,6 +49,7 @@ internal sealed class EngineSession : TrainingSession
             _gradientRow = cosine.Centers.GradientRow; // one delegate for the run: a step allocates nothing
         }
         _feeder = new BatchFeeder(setup.Train, s.BatchSize, s.Augmentation);
+        if (setup.Distributed is { } world) _distributed = new DistributedEngineStep(world, setup, _feeder, _optimizer, _centers, _loss);
     }
 
     /// <inheritdoc />
@@ -61,6 +66,11 @@ internal sealed class EngineSession : TrainingSession
     /// <inheritdoc />
     public override void Step(int batch, ReadOnlySpan<int> rows, float learningRate)
     {
+        if (_distributed is not null)
+        {
+            _batches[batch] = _distributed.Step(batch, rows, learningRate, _margin);
+            return;
+        }
         var x = _feeder.Gather(rows, 0, rows.Length);
         var embeddings = Encoder.Forward(x, training: true);
         var logits = Head.Forward(embeddings, _feeder.Labels, training: true);
@@ -99,6 +109,7 @@ internal sealed class EngineSession : TrainingSession
     /// <inheritdoc />
     public override (double Loss, double Accuracy) Evaluate(Dataset data)
     {
+        if (_distributed is not null) return _distributed.Evaluate(data);
         var feeder = new BatchFeeder(data, EvaluationBatch);
         double lossSum = 0;
         long correct = 0;

@@ -23,10 +23,13 @@ internal sealed class TrainingCheckpoint
         _path = Path.Combine(directory, "checkpoint.zip");
     }
 
-    /// <summary>Identifies a run: a checkpoint is only resumed by a run with the same fingerprint.</summary>
+    /// <summary>
+    /// Identifies a run: a checkpoint is only resumed by a run with the same fingerprint. The batch is the global one
+    /// (BatchSize × processes), so a run may resume with another number of processes that keeps it.
+    /// </summary>
     private static string Fingerprint(TrainingSettings s, Dataset train) => string.Join("|",
         s.Head, JsonSerializer.Serialize(s.HeadOptions), JsonSerializer.Serialize(s.Encoder with { InputShape = train.FeatureShape }),
-        s.Optimizer, s.LearningRate.ToString("R"), s.WeightDecay.ToString("R"), s.Schedule, s.BatchSize, s.Seed,
+        s.Optimizer, s.LearningRate.ToString("R"), s.WeightDecay.ToString("R"), s.Schedule, s.GlobalBatchSize, s.Seed,
         s.SoftmaxWarmupEpochs, s.FrozenLayers, s.SampleRate.ToString("R"), s.SampledCentreUpdates, train.Count, string.Join(",", train.ClassNames));
 
     /// <summary>Writes <paramref name="state"/> (atomically).</summary>

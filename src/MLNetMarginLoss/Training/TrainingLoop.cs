@@ -2,6 +2,7 @@ using System.Diagnostics;
 using MLNetMarginLoss.Encoders;
 using MLNetMarginLoss.Engine;
 using MLNetMarginLoss.Heads;
+using MLNetMarginLoss.Training.Distributed;
 
 namespace MLNetMarginLoss.Training;
 
@@ -14,6 +15,13 @@ namespace MLNetMarginLoss.Training;
 /// <see cref="TrainingDivergedException"/> naming the epoch, batch and learning rate; the session decides how often
 /// the loss is read back). Randomness is derived from (seed, epoch), so a resumed run continues exactly as an
 /// uninterrupted one.
+/// <para>
+/// Several processes (a <see cref="Communicator"/> of more than one): every process runs this loop in lockstep on the
+/// same permutation; a step covers <see cref="TrainingSettings.GlobalBatchSize"/> rows, of which each process takes
+/// its part; a cosine head is sharded by class. <see cref="DistributedRun"/> holds what differs (the start's checks
+/// and broadcast, the epoch-end synchronisation, checkpoints in one process's format written by rank 0, the whole head
+/// gathered at the end). A global batch too small to give every process two rows is skipped.
+/// </para>
 /// </summary>
 internal sealed class TrainingLoop
 {
@@ -23,11 +31,13 @@ internal sealed class TrainingLoop
     private readonly RunState _run;
     private readonly Engine.Schedules.LearningRateSchedule _schedule;
     private readonly TrainingCheckpoint? _checkpoint;
+    private readonly DistributedRun? _world;
 
     private TrainingLoop(TrainingSession session)
     {
         _session = session;
         _setup = session.Setup;
+        _world = _setup.Distributed;
         _settings = _setup.Settings;
         bool earlyStopping = _settings.EarlyStoppingPatience > 0 && _setup.Validation is not null;
         _run = new RunState
@@ -46,22 +56,24 @@ internal sealed class TrainingLoop
     {
         var s = job.Settings;
         var train = job.Train;
-        MemoryBudget.Check(s, train.ClassCount, s.Encoder.EmbeddingSize);
+        var world = DistributedRun.Create(s, train, job.Validation);
         var init = new SeededRandom(s.Seed);
         var spec = s.Encoder with { InputShape = train.FeatureShape };
+        MemoryBudget.Check(s, world?.ClassesHeld(s, train.ClassCount) ?? train.ClassCount, s.Encoder.EmbeddingSize);
+        var head = world?.CreateHead(s, spec.EmbeddingSize, train.ClassCount) ?? HeadFactory.Create(s.Head, spec.EmbeddingSize, train.ClassCount, s.HeadOptions);
         var encoder = Encoder.Build(spec, init.Fork());
         if (s.InitialEncoder is { } start) RunRules.CopyEncoderWeights(start, encoder);
         if (s.FrozenLayers > 0) encoder.FreezeLayers(s.FrozenLayers);
-        var head = HeadFactory.Create(s.Head, spec.EmbeddingSize, train.ClassCount, s.HeadOptions);
         head.Initialize(init.Fork());
-        if (s.SampleRate < 1) ((CosineMarginHead)head).Sampler = new PartialFcSampler(train.ClassCount, s.SampleRate);
-        using var session = createSession(new TrainingSetup(s, train, job.Validation, encoder, head, job.Cancellation));
+        world?.BroadcastInitialWeights(encoder, head);
+        if (s.SampleRate < 1) ((CosineMarginHead)head).Sampler = new PartialFcSampler(((CosineMarginHead)head).Centers.ClassCount, s.SampleRate);
+        using var session = createSession(new TrainingSetup(s, train, job.Validation, encoder, head, job.Cancellation, world));
         var network = new TrainingLoop(session).Execute();
         if (head is CosineMarginHead cosine) cosine.Sampler = null;
         return network;
     }
 
-    private int BatchCount => (_run.ActiveRows.Length + _settings.BatchSize - 1) / _settings.BatchSize;
+    private int BatchCount => (_run.ActiveRows.Length + _settings.GlobalBatchSize - 1) / _settings.GlobalBatchSize;
 
     private TrainedNetwork Execute()
     {
@@ -69,7 +81,10 @@ internal sealed class TrainingLoop
         var head = _setup.Head;
         var history = _run.History;
         int startEpoch = 0;
-        if (_checkpoint?.TryRestore(_settings, _setup.Train, encoder, head, _run) is { } restored)
+        var restored = _checkpoint is null ? null
+            : _world is null ? _checkpoint.TryRestore(_settings, _setup.Train, encoder, head, _run)
+            : _world.RestoreCheckpoint(_checkpoint, _settings, _setup.Train, encoder, head, _run);
+        if (restored is not null)
         {
             startEpoch = restored.Epoch + 1;
             _session.SetOptimizerState(restored.Optimizer);
@@ -82,6 +97,11 @@ internal sealed class TrainingLoop
         {
             _setup.Cancellation.ThrowIfCancellationRequested();
             var record = RunEpoch(epoch);
+            if (_world is not null)
+            {
+                _session.PushToEngine();
+                _world.EndEpoch(encoder, head);
+            }
             if (_setup.Validation is { } validation)
             {
                 var (loss, accuracy) = _session.Evaluate(validation);
@@ -109,7 +129,9 @@ internal sealed class TrainingLoop
             if (_checkpoint is not null)
             {
                 _session.PushToEngine();
-                _checkpoint.Save(_settings, _setup.Train, new CheckpointState(epoch, encoder, head, _session.GetOptimizerState(), _schedule.GetState(), _run));
+                var state = new CheckpointState(epoch, encoder, head, _session.GetOptimizerState(), _schedule.GetState(), _run);
+                if (_world is null) _checkpoint.Save(_settings, _setup.Train, state);
+                else _world.SaveCheckpoint(_checkpoint, _settings, _setup.Train, state);
             }
             _settings.Progress?.Report(new TrainingProgress
             {
@@ -126,8 +148,11 @@ internal sealed class TrainingLoop
             kept.Restore();
             history.SelectedEpoch = kept.Epoch;
         }
-        RunRules.EnsureFiniteWeights(encoder, head, history, _settings.LearningRate);
-        return new TrainedNetwork(encoder, head, _setup.Train.ClassNames, history, RunRules.Describe(_settings, _setup.Train, history, _session.Describe()));
+        var whole = _world?.GatherHeadEverywhere(head) ?? head;
+        RunRules.EnsureFiniteWeights(encoder, whole, history, _settings.LearningRate);
+        var description = _session.Describe();
+        _world?.Describe(description);
+        return new TrainedNetwork(encoder, whole, _setup.Train.ClassNames, history, RunRules.Describe(_settings, _setup.Train, history, description));
     }
 
     private EpochRecord RunEpoch(int epoch)
@@ -136,7 +161,7 @@ internal sealed class TrainingLoop
         var order = (int[])_run.ActiveRows.Clone();
         random.Shuffle(order.AsSpan());
         bool margin = epoch >= _settings.SoftmaxWarmupEpochs;
-        int batches = BatchCount, size = _settings.BatchSize;
+        int batches = BatchCount, size = _settings.GlobalBatchSize, minimum = 2 * (_world?.World.Size ?? 1);
         _session.BeginEpoch(epoch, batches, random, margin);
 
         var learningRates = new double[Math.Max(1, batches)];
@@ -148,7 +173,7 @@ internal sealed class TrainingLoop
         {
             _setup.Cancellation.ThrowIfCancellationRequested();
             int start = b * size, count = Math.Min(size, order.Length - start);
-            if (count < 2) continue; // batch statistics need two samples
+            if (count < minimum) continue; // batch statistics need two samples (on every process)
             lr = _schedule.GetLearningRate(epoch, b, batches);
             learningRates[b] = lr;
             _session.Step(b, order.AsSpan(start, count), (float)lr);
@@ -163,6 +188,7 @@ internal sealed class TrainingLoop
                 {
                     Epoch = epoch, Epochs = _settings.MaxEpoch, Batch = b + 1, Batches = batches,
                     Loss = running.LossSum / running.Seen, Accuracy = (double)running.Correct / running.Seen, SamplesPerSecond = rate,
+                    BatchLoss = one.LossSum / Math.Max(1, one.Seen),
                     EstimatedRemaining = TimeSpan.FromSeconds(remaining / Math.Max(1, rate)), LearningRate = lr,
                 });
             }

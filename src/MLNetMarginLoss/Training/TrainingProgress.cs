@@ -18,6 +18,9 @@ public sealed record TrainingProgress
     /// <summary>Mean training loss over the epoch so far.</summary>
     public double Loss { get; init; }
 
+    /// <summary>The mean training loss of the last batch alone (in per-batch reports; with several processes, of the whole global batch).</summary>
+    public double BatchLoss { get; init; }
+
     /// <summary>Training accuracy over the epoch so far (arg-max of the margin logits).</summary>
     public double Accuracy { get; init; }
 

@@ -35,8 +35,9 @@ internal abstract class TrainingSession : IDisposable
 
     /// <summary>
     /// One step: forward, loss (cross-entropy with the margin, plus the head's auxiliary loss), backward and an optimizer
-    /// update at <paramref name="learningRate"/>, on the training rows <paramref name="rows"/>. A step whose loss is not
-    /// finite may skip its update; <see cref="Read"/> reports it.
+    /// update at <paramref name="learningRate"/>, on the training rows <paramref name="rows"/> (with several processes,
+    /// the global batch, of which the session takes its part). A step whose loss is not finite may skip its update;
+    /// <see cref="Read"/> reports it.
     /// </summary>
     public abstract void Step(int batch, ReadOnlySpan<int> rows, float learningRate);
 
@@ -75,7 +76,9 @@ internal abstract class TrainingSession : IDisposable
 /// <param name="Encoder">The initialised engine encoder (initial weights copied, layers frozen).</param>
 /// <param name="Head">The initialised engine head (a cosine head carries its Partial FC sampler).</param>
 /// <param name="Cancellation">Stops training between batches.</param>
-internal sealed record TrainingSetup(TrainingSettings Settings, Dataset Train, Dataset? Validation, Encoder Encoder, MarginHead Head, CancellationToken Cancellation);
+/// <param name="Distributed">The processes training together, or null for this process alone (then <see cref="TrainingSession.Step"/>'s rows are all this process's).</param>
+internal sealed record TrainingSetup(TrainingSettings Settings, Dataset Train, Dataset? Validation, Encoder Encoder, MarginHead Head, CancellationToken Cancellation,
+    Distributed.DistributedRun? Distributed = null);
 
 /// <summary>Sums over some batches of an epoch.</summary>
 /// <param name="Seen">Samples.</param>

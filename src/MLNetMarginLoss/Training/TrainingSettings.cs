@@ -68,7 +68,7 @@ internal sealed record TrainingSettings
     /// <summary>Passes over the training data.</summary>
     public int MaxEpoch { get; init; } = 10;
 
-    /// <summary>Samples per batch.</summary>
+    /// <summary>Samples per batch (per process when <see cref="Communicator"/> has several).</summary>
     public int BatchSize { get; init; } = 256;
 
     /// <summary>Seed of initialisation, shuffling, dropout, augmentation and sampling.</summary>
@@ -103,4 +103,10 @@ internal sealed record TrainingSettings
 
     /// <summary>Receives progress reports.</summary>
     public IProgress<TrainingProgress>? Progress { get; init; }
+
+    /// <summary>The processes that train together (null or one process: this process alone).</summary>
+    public Communicator? Communicator { get; init; }
+
+    /// <summary>Rows of one step over all processes: <see cref="BatchSize"/> × processes.</summary>
+    public int GlobalBatchSize => checked(BatchSize * (Communicator?.Size ?? 1));
 }

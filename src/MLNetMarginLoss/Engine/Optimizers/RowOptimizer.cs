@@ -123,6 +123,24 @@ internal sealed class RowOptimizer
                 slots[SlotName(prefix, s, p)].AsSpan().CopyTo(_state[s].Page(p));
     }
 
-    private string SlotName(string prefix, int slot, int page) =>
-        $"{prefix}.{_rule.SlotKinds[slot]}" + (_state[slot].PageCount > 1 ? $".p{page}" : "");
+    private string SlotName(string prefix, int slot, int page) => SlotName(prefix, _rule.SlotKinds[slot], page, _state[slot].PageCount);
+
+    /// <summary>The checkpoint name of page <paramref name="page"/> of slot kind <paramref name="kind"/> in a state of <paramref name="pageCount"/> pages per kind.</summary>
+    internal static string SlotName(string prefix, string kind, int page, int pageCount) => $"{prefix}.{kind}" + (pageCount > 1 ? $".p{page}" : "");
+
+    /// <summary>
+    /// Reads a <see cref="GetState"/> slot name: false for the step counts and for names without <paramref name="prefix"/>;
+    /// else the slot kind and the page (0 when the state has a single page).
+    /// </summary>
+    internal static bool TryParseSlotName(string prefix, string name, out string kind, out int page)
+    {
+        kind = "";
+        page = 0;
+        if (!name.StartsWith(prefix + ".", StringComparison.Ordinal) || name == prefix + ".step") return false;
+        kind = name[(prefix.Length + 1)..];
+        int dot = kind.LastIndexOf(".p", StringComparison.Ordinal);
+        if (dot > 0 && int.TryParse(kind.AsSpan(dot + 2), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out page))
+            kind = kind[..dot];
+        return true;
+    }
 }

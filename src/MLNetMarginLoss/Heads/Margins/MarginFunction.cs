@@ -70,6 +70,12 @@ internal abstract class MarginFunction
     /// <summary>The extra loss term of the last forward pass (MagFace's regulariser), 0 for most heads.</summary>
     public virtual double AuxiliaryLoss => 0;
 
+    /// <summary>
+    /// Whether <see cref="Backward"/> adds the auxiliary loss's ∂/∂‖x‖. Class shards all see every row, and their
+    /// embedding gradients are summed, so exactly one shard (the first) counts this per-row term. Default: true.
+    /// </summary>
+    public bool CountsAuxiliaryGradient { get; set; } = true;
+
     /// <summary>The current batch (valid from <see cref="Forward"/> until the next one).</summary>
     protected MarginBatch Batch => _batch ?? throw new InvalidOperationException($"The {Kind} margin has seen no batch yet.");
 
@@ -222,7 +228,7 @@ internal abstract class MarginFunction
                 normGradient[i] = s * gy * _targetNormDerivative[i];
             }
         }
-        if (_marginInForward) AddAuxiliaryNormGradient(normGradient[..n]);
+        if (_marginInForward && CountsAuxiliaryGradient) AddAuxiliaryNormGradient(normGradient[..n]);
     }
 }
 
