@@ -96,8 +96,9 @@ internal static class TrainCommand
             _ = new ArcFaceTrainer(options); // validates every option, the head's ranges included
             string outPath = result.GetValue(output)!;
             data.Validate(result);
-            // The output: its folder is created if missing; the lock refuses a second run writing the same --out.
-            using var outputLock = OutputLock.Acquire(outPath);
+            // The output: its folder is created if missing; the lock refuses a second run writing the same --out
+            // (taken by the process that writes: rank 0 of a distributed run).
+            using var outputLock = root ? OutputLock.Acquire(outPath) : null;
 
             // 2. The data, as IDataViews; validation labels must be classes of the training data.
             var ml = new MLContext(seed: (int)(options.Seed & int.MaxValue));
