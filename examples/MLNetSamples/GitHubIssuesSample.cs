@@ -42,6 +42,7 @@ internal static class GitHubIssuesSample
         var (trainedModel, seconds) = SampleRun.Fit(trainingPipeline, trainingDataView);
         var metrics = mlContext.MulticlassClassification.Evaluate(trainedModel.Transform(split.TestSet), "Label", "Score");
         var features = (VectorDataViewType)trainedModel.Transform(split.TestSet).Schema["Features"].Type;
+        Console.WriteLine($"Features: {features.Size:N0} slots, {StoredShare(trainedModel.Transform(split.TestSet)):P2} of them stored per row on average");
         string summary = run.Report("issues", metrics, seconds, Rows(trainingDataView), Rows(split.TestSet), features.Size);
 
         // STEP 5: save, reload, evaluate the reloaded model and label one new "issue" with it.
@@ -59,6 +60,23 @@ internal static class GitHubIssuesSample
         };
         Console.WriteLine($"'{issue.Title}' → {predEngine.Predict(issue).Area}");
         Console.WriteLine(summary);
+    }
+
+    /// <summary>The share of the Features vectors' slots that are stored (non-zero), over all rows.</summary>
+    private static double StoredShare(IDataView data)
+    {
+        var column = data.Schema["Features"];
+        using var cursor = data.GetRowCursor([column]);
+        var get = cursor.GetGetter<VBuffer<float>>(column);
+        var value = default(VBuffer<float>);
+        long stored = 0, slots = 0;
+        while (cursor.MoveNext())
+        {
+            get(ref value);
+            foreach (float v in value.GetValues()) if (v != 0) stored++;
+            slots += value.Length;
+        }
+        return slots == 0 ? 0 : (double)stored / slots;
     }
 
     private static int Rows(IDataView data) => data.GetColumn<ReadOnlyMemory<char>>(nameof(GitHubIssue.ID)).Count();

@@ -35,7 +35,7 @@ public sealed class SparseDataViewReaderTests
         var rows = SparseRows.Make(rows: 50, columns: 200, classes: 2, perRow: 2, seed: 1);
         var denseView = ml.Transforms.Conversion.MapValueToKey("Label").Fit(ml.ToView(rows.Densified())).Transform(ml.ToView(rows.Densified()));
         Assert.IsFalse(DataViewReader.Read(denseView, "Features", "Label", TensorShape.Vector(200), "data", true, allowSparse: true).IsSparse);
-        // Sparse buffers, but half their entries set: above the 10 % rule, read densely.
+        // Sparse buffers, but half their entries set: above the 2 % rule, read densely.
         var full = SparseRows.Make(rows: 50, columns: 20, classes: 2, perRow: 10, seed: 1);
         var fullView = ml.Transforms.Conversion.MapValueToKey("Label").Fit(ml.ToSparseView(full)).Transform(ml.ToSparseView(full));
         var read = DataViewReader.Read(fullView, "Features", "Label", TensorShape.Vector(20), "data", true, allowSparse: true);
