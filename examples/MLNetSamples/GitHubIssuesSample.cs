@@ -39,11 +39,11 @@ internal static class GitHubIssuesSample
             .Append(mlContext.Transforms.Conversion.MapKeyToValue("PredictedLabel"));
 
         // STEP 4: train and evaluate on the test rows (the sample cross-validates instead; one split keeps the figures comparable).
-        var (trainedModel, seconds) = SampleRun.Fit(trainingPipeline, trainingDataView);
+        var (trainedModel, time) = SampleRun.Fit(trainingPipeline, trainingDataView);
         var metrics = mlContext.MulticlassClassification.Evaluate(trainedModel.Transform(split.TestSet), "Label", "Score");
         var features = (VectorDataViewType)trainedModel.Transform(split.TestSet).Schema["Features"].Type;
         Console.WriteLine($"Features: {features.Size:N0} slots, {StoredShare(trainedModel.Transform(split.TestSet)):P2} of them stored per row on average");
-        string summary = run.Report("issues", metrics, seconds, Rows(trainingDataView), Rows(split.TestSet), features.Size);
+        string summary = run.Report("issues", metrics, time, Rows(trainingDataView), Rows(split.TestSet), features.Size);
 
         // STEP 5: save, reload, evaluate the reloaded model and label one new "issue" with it.
         string modelPath = run.ModelPath("issues");

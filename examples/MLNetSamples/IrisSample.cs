@@ -35,10 +35,10 @@ internal static class IrisSample
             .Append(mlContext.Transforms.Conversion.MapKeyToValue(outputColumnName: nameof(IrisData.Label), inputColumnName: "KeyColumn"));
 
         // STEP 4: train, STEP 5: evaluate on the test rows.
-        var (trainedModel, seconds) = SampleRun.Fit(trainingPipeline, trainingDataView);
+        var (trainedModel, time) = SampleRun.Fit(trainingPipeline, trainingDataView);
         var predictions = trainedModel.Transform(testDataView);
         var metrics = mlContext.MulticlassClassification.Evaluate(predictions, "KeyColumn", "Score");
-        string summary = run.Report("iris", metrics, seconds, Rows(trainingDataView), Rows(testDataView), 4);
+        string summary = run.Report("iris", metrics, time, Rows(trainingDataView), Rows(testDataView), 4);
 
         // STEP 6: save, reload, and predict some test rows with the reloaded model.
         string modelPath = run.ModelPath("iris");

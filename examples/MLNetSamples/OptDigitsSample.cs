@@ -36,10 +36,10 @@ internal static class OptDigitsSample
         var trainingPipeline = dataProcessPipeline.Append(trainer).Append(mlContext.Transforms.Conversion.MapKeyToValue("Number", "Label"));
 
         // STEP 4: train and evaluate on the test rows.
-        var (trainedModel, seconds) = SampleRun.Fit(trainingPipeline, split.TrainSet);
+        var (trainedModel, time) = SampleRun.Fit(trainingPipeline, split.TrainSet);
         var predictions = trainedModel.Transform(split.TestSet);
         var metrics = mlContext.MulticlassClassification.Evaluate(data: predictions, labelColumnName: "Label", scoreColumnName: "Score");
-        string summary = run.Report("optdigits", metrics, seconds, Rows(split.TrainSet), Rows(split.TestSet), 64);
+        string summary = run.Report("optdigits", metrics, time, Rows(split.TrainSet), Rows(split.TestSet), 64);
 
         // STEP 5: save, reload, and predict some test digits with the reloaded model.
         string modelPath = run.ModelPath("optdigits");
