@@ -9,6 +9,9 @@ namespace MLNetMarginLoss.Encoders;
 /// </summary>
 internal sealed class Encoder
 {
+    /// <summary>The index of the Linear layer the last forward pass fed sparse rows, or −1 after a dense pass.</summary>
+    private int _sparseFirst = -1;
+
     private Encoder(EncoderSpec spec, Sequential network)
     {
         Spec = spec;
@@ -139,9 +142,6 @@ internal sealed class Encoder
         var layers = Network.Layers;
         for (int i = layers.Count - 1; i >= _sparseFirst; i--) embeddingGradient = layers[i].Backward(embeddingGradient);
     }
-
-    /// <summary>The index of the Linear layer the last forward pass fed sparse rows, or −1 after a dense pass.</summary>
-    private int _sparseFirst = -1;
 
     /// <summary>
     /// Freezes the parameters of the first <paramref name="count"/> top-level layers that have parameters
