@@ -9,6 +9,8 @@ namespace MLNetMarginLoss.TorchBackend.Training;
 /// <summary>
 /// A data set as the device sees it: either resident (features [N, C, H, W] and int64 labels uploaded once, batches
 /// gathered on the device by index) or on the host (each batch gathered into one block and uploaded without waiting).
+/// Sparse rows (<see cref="Dataset.IsSparse"/>) are never resident: each batch is densified on the host into its block
+/// (batch × features floats) and uploaded, so the device holds one dense batch at a time, never the whole set.
 /// </summary>
 internal sealed class DeviceData : IDisposable
 {
@@ -28,6 +30,10 @@ internal sealed class DeviceData : IDisposable
             throw new ArgumentException($"{data.Source}: augmentation needs image samples [C, H, W], the rows are flat vectors of {data.RowSize}; set Options.ImageShape.");
         if (_augmentation is not null && resident)
             throw new InvalidOperationException("Augmented data is gathered on the host; it cannot be resident on the device.");
+        if (_augmentation is not null && data.IsSparse)
+            throw new ArgumentException($"{data.Source}: image augmentation cannot be applied to sparse feature rows ({data.RowSize} features); set Options.Augmentation to null for this data.");
+        if (resident && data.IsSparse)
+            throw new InvalidOperationException("Sparse rows are densified batch by batch on the host; they cannot be resident on the device.");
         var s = data.FeatureShape;
         _sampleShape = [s.Channels, s.Height, s.Width];
         Resident = resident;
@@ -58,7 +64,7 @@ internal sealed class DeviceData : IDisposable
         for (int i = 0; i < rows.Length; i++)
         {
             var sample = block.AsSpan(i * size, size);
-            _data.Features.AsSpan(rows[i] * size, size).CopyTo(sample);
+            CopyRow(rows[i], sample);
             if (_augmentation is not null)
             {
                 var s = _data.FeatureShape;
@@ -74,10 +80,18 @@ internal sealed class DeviceData : IDisposable
     {
         if (Resident) return (_features!.narrow(0, start, count), _labels is null ? zeros(count, ScalarType.Int64, _device) : _labels.narrow(0, start, count));
         int size = _data.RowSize;
-        var block = _data.Features.AsSpan(start * size, count * size).ToArray();
+        var block = new float[count * size];
+        for (int i = 0; i < count; i++) CopyRow(start + i, block.AsSpan(i * size, size));
         var labels = new long[count];
         if (_data.Labels is not null) for (int i = 0; i < count; i++) labels[i] = _data.Labels[start + i];
         return (DeviceUpload.Floats(block, [count, .. _sampleShape], _device), DeviceUpload.Longs(labels, _device));
+    }
+
+    /// <summary>Row <paramref name="row"/>'s features, dense (a sparse row is densified).</summary>
+    private void CopyRow(int row, Span<float> destination)
+    {
+        if (_data.Sparse is { } sparse) sparse.Densify(row, destination);
+        else _data.Features.AsSpan(row * _data.RowSize, _data.RowSize).CopyTo(destination);
     }
 
     public void Dispose()

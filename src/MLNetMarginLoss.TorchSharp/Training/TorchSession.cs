@@ -18,9 +18,11 @@ namespace MLNetMarginLoss.TorchBackend.Training;
 /// <para>
 /// Device traffic: the training and validation sets are uploaded once when they fit
 /// <see cref="TorchSharpBackend.MaxDeviceDataBytes"/> (batches are then gathered on the device by index), else each
-/// batch is gathered on the host and uploaded without waiting. Per-batch losses and counts stay on the device and are
-/// read when the loop asks (every <see cref="DivergenceCheckInterval"/> batches, after every batch when progress is
-/// reported per batch, and at the end of the epoch).
+/// batch is gathered on the host and uploaded without waiting; sparse rows are always densified batch by batch on the
+/// host (torch.sparse would save the upload but not the [hidden, features] weight, and densifying one batch is cheap
+/// next to its GEMM). Per-batch losses and counts stay on the device and are read when the loop asks (every
+/// <see cref="DivergenceCheckInterval"/> batches, after every batch when progress is reported per batch, and at the end
+/// of the epoch).
 /// </para>
 /// </summary>
 internal sealed class TorchSession : TrainingSession
@@ -58,11 +60,12 @@ internal sealed class TorchSession : TrainingSession
         _sampler = (Head as CosineMarginHead)?.Sampler;
         var train = setup.Train;
         var validation = setup.Validation;
-        long bytes = (long)train.Features.Length * sizeof(float) + (validation is null ? 0 : (long)validation.Features.Length * sizeof(float));
+        long bytes = ((long)train.Count * train.RowSize + (validation is null ? 0 : (long)validation.Count * validation.RowSize)) * sizeof(float);
         bool resident = bytes <= maxDeviceDataBytes;
-        // Augmented batches are made on the host, sample by sample, exactly as the engine makes them.
-        _trainData = new DeviceData(train, device, resident && s.Augmentation is not { IsIdentity: false }, s.Augmentation);
-        _validationData = validation is null ? null : new DeviceData(validation, device, resident);
+        // Augmented batches are made on the host, sample by sample, exactly as the engine makes them; sparse rows are
+        // densified on the host one batch at a time (the whole set densified is what sparse reading avoids).
+        _trainData = new DeviceData(train, device, resident && s.Augmentation is not { IsIdentity: false } && !train.IsSparse, s.Augmentation);
+        _validationData = validation is null ? null : new DeviceData(validation, device, resident && !validation.IsSparse);
     }
 
     /// <inheritdoc />

@@ -9,6 +9,9 @@ namespace MLNetMarginLoss.Encoders;
 /// </summary>
 internal sealed class Encoder
 {
+    /// <summary>The index of the Linear layer the last forward pass fed sparse rows, or −1 after a dense pass.</summary>
+    private int _sparseFirst = -1;
+
     private Encoder(EncoderSpec spec, Sequential network)
     {
         Spec = spec;
@@ -103,10 +106,42 @@ internal sealed class Encoder
     }
 
     /// <summary>Embeddings [N, E] for a batch. The returned tensor is owned by the network.</summary>
-    public Tensor Forward(Tensor input, bool training) => Network.Forward(input, training);
+    public Tensor Forward(Tensor input, bool training)
+    {
+        _sparseFirst = -1;
+        return Network.Forward(input, training);
+    }
 
-    /// <summary>Back-propagates ∂loss/∂embeddings, writing every parameter gradient.</summary>
-    public void Backward(Tensor embeddingGradient) => Network.Backward(embeddingGradient);
+    /// <summary>
+    /// Embeddings [N, E] for a batch of sparse rows: the first <see cref="Linear"/> layer (after any leading
+    /// <see cref="Flatten"/>) multiplies the rows as they are stored, the layers after it run as usual. Only the MLP's
+    /// first layer is Linear; other encoders refuse sparse rows.
+    /// </summary>
+    /// <exception cref="ArgumentException">The encoder's first layer with parameters is not Linear.</exception>
+    public Tensor Forward(SparseBatch input, bool training)
+    {
+        int first = 0;
+        var layers = Network.Layers;
+        while (first < layers.Count && layers[first] is Flatten) first++;
+        if (first == layers.Count || layers[first] is not Linear linear)
+            throw new ArgumentException($"The {Spec.Kind} encoder cannot take sparse rows: its first layer is {layers[Math.Min(first, layers.Count - 1)].GetType().Name}, and only an encoder whose first layer is Linear (the MLP) multiplies sparse rows. Use EncoderKind.Mlp for sparse features (e.g. FeaturizeText's output).");
+        _sparseFirst = first;
+        var x = linear.Forward(input, training);
+        for (int i = first + 1; i < layers.Count; i++) x = layers[i].Forward(x, training);
+        return x;
+    }
+
+    /// <summary>Back-propagates ∂loss/∂embeddings through the last forward pass (dense or sparse), writing every parameter gradient.</summary>
+    public void Backward(Tensor embeddingGradient)
+    {
+        if (_sparseFirst < 0)
+        {
+            Network.Backward(embeddingGradient);
+            return;
+        }
+        var layers = Network.Layers;
+        for (int i = layers.Count - 1; i >= _sparseFirst; i--) embeddingGradient = layers[i].Backward(embeddingGradient);
+    }
 
     /// <summary>
     /// Freezes the parameters of the first <paramref name="count"/> top-level layers that have parameters

@@ -66,12 +66,12 @@ public sealed partial class ArcFaceTrainer : IEstimator<ArcFaceTransformer>
         var o = _options;
         InputColumns.Check(input.Schema, o.LabelColumnName, o.FeatureColumnName, "training data");
         var shape = InputColumns.SampleShape(input.Schema, o);
-        var train = DataViewReader.Read(input, o.FeatureColumnName, o.LabelColumnName, shape, "training data", requireLabels: true);
+        var train = DataViewReader.Read(input, o.FeatureColumnName, o.LabelColumnName, shape, "training data", requireLabels: true, allowSparse: true);
         Dataset? validation = null;
         if (o.ValidationSet is { } v)
         {
             InputColumns.Check(v.Schema, o.LabelColumnName, o.FeatureColumnName, "validation set");
-            validation = DataViewReader.Read(v, o.FeatureColumnName, o.LabelColumnName, shape, "validation set", requireLabels: true);
+            validation = DataViewReader.Read(v, o.FeatureColumnName, o.LabelColumnName, shape, "validation set", requireLabels: true, allowSparse: true);
         }
         return Fit(train, validation, cancellation, LabelKeyValues.Read(input.Schema[o.LabelColumnName]));
     }
@@ -84,6 +84,8 @@ public sealed partial class ArcFaceTrainer : IEstimator<ArcFaceTransformer>
     {
         var o = _options;
         CheckTrainingData(train);
+        CheckSparse(train, o);
+        if (validation is not null) CheckSparse(validation, o);
         if (validation is not null)
         {
             if (!validation.ClassNames.SequenceEqual(train.ClassNames))
@@ -91,7 +93,7 @@ public sealed partial class ArcFaceTrainer : IEstimator<ArcFaceTransformer>
             if (validation.FeatureShape.Size != train.FeatureShape.Size)
                 throw new ArgumentException($"{validation.Source}: rows have {validation.FeatureShape.Size} features, the training data {train.FeatureShape.Size}.");
             if (validation.FeatureShape != train.FeatureShape)
-                validation = new Dataset(validation.Features, train.FeatureShape, validation.Labels, validation.ClassNames, validation.Source);
+                validation = validation.WithFeatureShape(train.FeatureShape);
         }
         if (o.EarlyStoppingPatience > 0 && validation is null)
             throw new ArgumentException("EarlyStoppingPatience needs a ValidationSet: set Options.ValidationSet or set EarlyStoppingPatience to 0.");
@@ -108,7 +110,15 @@ public sealed partial class ArcFaceTrainer : IEstimator<ArcFaceTransformer>
     private static void CheckTrainingData(Dataset data)
     {
         if (!data.HasLabels) throw new ArgumentException($"{data.Source}: training needs a label column, and this data has none.");
-        if (!TensorPrimitives.IsFiniteAll(data.Features.AsSpan()))
+        if (data.Sparse is { } sparse && !TensorPrimitives.IsFiniteAll(sparse.Values.AsSpan(0, (int)sparse.NonZeros)))
+        {
+            int p = Array.FindIndex(sparse.Values, f => !float.IsFinite(f));
+            int row = Array.BinarySearch(sparse.RowOffsets, (long)p);
+            row = row >= 0 ? row : ~row - 1;
+            while (sparse.RowOffsets[row + 1] == p) row++;
+            throw new ArgumentException($"{data.Source}: row {row + 1}, feature {sparse.Indices[p] + 1}: expected a finite number, found {sparse.Values[p]}.");
+        }
+        if (!data.IsSparse && !TensorPrimitives.IsFiniteAll(data.Features.AsSpan()))
         {
             int i = Array.FindIndex(data.Features, f => !float.IsFinite(f));
             throw new ArgumentException($"{data.Source}: row {i / data.RowSize + 1}, feature {i % data.RowSize + 1}: expected a finite number, found {data.Features[i]}.");
@@ -119,6 +129,17 @@ public sealed partial class ArcFaceTrainer : IEstimator<ArcFaceTransformer>
         foreach (var l in data.Labels!) if (!present[l]) { present[l] = true; distinct++; }
         if (distinct < 2)
             throw new ArgumentException($"{data.Source}: training needs at least 2 classes, every row is '{data.ClassNames[data.Labels![0]]}'.");
+    }
+
+    /// <summary>Sparse rows train only an encoder whose first layer is Linear (the MLP), without image augmentation.</summary>
+    private static void CheckSparse(Dataset data, Options o)
+    {
+        if (data.Sparse is not { } sparse) return;
+        string what = $"{data.Source}: column '{o.FeatureColumnName}' holds sparse rows ({data.RowSize:N0} features, {sparse.Density:P2} stored, as ML.NET's FeaturizeText gives)";
+        if (o.Encoder.Kind != EncoderKind.Mlp)
+            throw new ArgumentException($"{what}; the {o.Encoder.Kind} encoder takes dense images [C, H, W], and only the MLP encoder (first layer Linear) takes sparse rows. Use Encoder = new EncoderSpec {{ Kind = EncoderKind.Mlp }} for such features.");
+        if (o.Augmentation is { IsIdentity: false })
+            throw new ArgumentException($"{what}; image augmentation cannot be applied to them. Set Options.Augmentation to null.");
     }
 
     private static string Preview(IReadOnlyList<string> names) => string.Join(", ", names.Take(5)) + (names.Count > 5 ? ", …" : "");

@@ -9,10 +9,11 @@ namespace MLNetMarginLoss.Training;
 
 /// <summary>
 /// The engine's <see cref="TrainingSession"/>: the loop's encoder and head are the live objects. A step gathers the
-/// rows (augmenting images if asked), runs encoder and head forward, computes the loss without margin from the same
-/// forward pass, the cross-entropy in place over the logits, back-propagates, and updates the dense parameters with the
-/// optimizer and the class centres' rows of the pass with a <see cref="RowOptimizer"/> sharing its update rule (with
-/// Partial FC, only the sampled classes' centres). A batch whose loss is not finite is not applied. Kernels and threads
+/// rows (augmenting images if asked; sparse rows stay sparse into the encoder's first Linear layer), runs encoder and
+/// head forward, computes the loss without margin from the same forward pass, the cross-entropy in place over the
+/// logits, back-propagates, and updates the dense parameters with the optimizer and the class centres' rows of the pass
+/// with a <see cref="RowOptimizer"/> sharing its update rule (with Partial FC, only the sampled classes' centres). A
+/// batch whose loss is not finite is not applied. Kernels and threads
 /// come from the settings (<see cref="ComputeContext"/>); results are bit-identical for a fixed seed and thread count.
 /// With several processes (<see cref="TrainingSetup.Distributed"/>), steps and evaluation are
 /// <see cref="DistributedEngineStep"/>'s.
@@ -71,8 +72,9 @@ internal sealed class EngineSession : TrainingSession
             _batches[batch] = _distributed.Step(batch, rows, learningRate, _margin);
             return;
         }
-        var x = _feeder.Gather(rows, 0, rows.Length);
-        var embeddings = Encoder.Forward(x, training: true);
+        var embeddings = _feeder.IsSparse
+            ? Encoder.Forward(_feeder.GatherSparse(rows, 0, rows.Length), training: true)
+            : Encoder.Forward(_feeder.Gather(rows, 0, rows.Length), training: true);
         var logits = Head.Forward(embeddings, _feeder.Labels, training: true);
         double withoutMargin = Head.LossWithoutMargin(out int correctWithoutMargin);
         double loss = _loss.ForwardInPlace(logits, Head.ColumnLabels) + (_margin ? Head.AuxiliaryLoss : 0);
@@ -116,7 +118,7 @@ internal sealed class EngineSession : TrainingSession
         for (int start = 0; start < data.Count; start += EvaluationBatch)
         {
             int count = Math.Min(EvaluationBatch, data.Count - start);
-            var logits = Head.Predict(Encoder.Forward(feeder.Slice(start, count), training: false));
+            var logits = Head.Predict(Forward(feeder, start, count));
             lossSum += _loss.LossOnly(logits, feeder.Labels, 1f, out int right) * count;
             correct += right;
         }
@@ -132,10 +134,15 @@ internal sealed class EngineSession : TrainingSession
         for (int start = 0; start < data.Count; start += EvaluationBatch)
         {
             int count = Math.Min(EvaluationBatch, data.Count - start);
-            Encoder.Forward(feeder.Slice(start, count), training: false).Span.CopyTo(embeddings.AsSpan(start * e));
+            Forward(feeder, start, count).Span.CopyTo(embeddings.AsSpan(start * e));
         }
         return embeddings;
     }
+
+    /// <summary>The inference-mode embeddings of rows [start, start + count), dense or sparse.</summary>
+    private Tensor Forward(BatchFeeder feeder, int start, int count) => feeder.IsSparse
+        ? Encoder.Forward(feeder.SliceSparse(start, count), training: false)
+        : Encoder.Forward(feeder.Slice(start, count), training: false);
 
     /// <inheritdoc />
     public override OptimizerState GetOptimizerState()

@@ -70,8 +70,9 @@ internal sealed class DistributedEngineStep
         int m = rows.Length;
         var (first, count) = BatchPartition.Part(m, _world.Size, _world.Rank);
         foreach (var d in _dropouts) d.Window = (first, m);
-        var x = _feeder.Gather(rows.Slice(first, count), 0, count);
-        var embeddings = encoder.Forward(x, training: true);
+        var embeddings = _feeder.IsSparse
+            ? encoder.Forward(_feeder.GatherSparse(rows.Slice(first, count), 0, count), training: true)
+            : encoder.Forward(_feeder.Gather(rows.Slice(first, count), 0, count), training: true);
         BatchTotals totals;
         if (_sharded is not null)
         {
@@ -125,7 +126,9 @@ internal sealed class DistributedEngineStep
         {
             int m = Math.Min(step, data.Count - start);
             var (first, count) = BatchPartition.Part(m, size, _world.Rank);
-            var embeddings = count == 0 ? _empty : encoder.Forward(feeder.Slice(start + first, count), training: false);
+            var embeddings = count == 0 ? _empty
+                : feeder.IsSparse ? encoder.Forward(feeder.SliceSparse(start + first, count), training: false)
+                : encoder.Forward(feeder.Slice(start + first, count), training: false);
             if (_sharded is not null)
             {
                 var (loss, right) = _sharded.Evaluate(embeddings, labels.AsSpan(start, m));
