@@ -26,6 +26,9 @@ internal sealed record TestJob
     public bool Validation { get; init; }
     public int Patience { get; init; }
 
+    /// <summary>Stores the rows sparse (values below 0.08 in magnitude dropped), as text features arrive.</summary>
+    public bool Sparse { get; init; }
+
     /// <summary>Reads "key=value" pairs (the record's property names, case-insensitive).</summary>
     public static TestJob Parse(IEnumerable<string> pairs)
     {
@@ -47,6 +50,7 @@ internal sealed record TestJob
                 "checkpointdirectory" => job with { CheckpointDirectory = value },
                 "validation" => job with { Validation = bool.Parse(value) },
                 "patience" => job with { Patience = int.Parse(value, CultureInfo.InvariantCulture) },
+                "sparse" => job with { Sparse = bool.Parse(value) },
                 _ => throw new ArgumentException($"Unknown job setting '{key}'."),
             };
         }
@@ -58,7 +62,7 @@ internal sealed record TestJob
     [
         $"encoder={Encoder}", $"head={HeadFactory.Name(Head)}", $"batchsize={BatchSize}", $"epochs={Epochs}", $"seed={Seed}",
         $"samplerate={SampleRate.ToString("R", CultureInfo.InvariantCulture)}", $"classes={Classes}", $"samplesperclass={SamplesPerClass}",
-        $"learningrate={LearningRate.ToString("R", CultureInfo.InvariantCulture)}", $"validation={Validation}", $"patience={Patience}",
+        $"learningrate={LearningRate.ToString("R", CultureInfo.InvariantCulture)}", $"validation={Validation}", $"patience={Patience}", $"sparse={Sparse}",
         .. CheckpointDirectory is null ? Array.Empty<string>() : [$"checkpointdirectory={CheckpointDirectory}"],
     ];
 
@@ -72,7 +76,21 @@ internal sealed record TestJob
             train = new Dataset(train.Features, new TensorShape(1, 12, 12), train.Labels, train.ClassNames, train.Source);
             test = new Dataset(test.Features, new TensorShape(1, 12, 12), test.Labels, test.ClassNames, test.Source);
         }
+        if (Sparse) (train, test) = (Sparsified(train), Sparsified(test));
         return (train, Validation ? test : null);
+    }
+
+    private static Dataset Sparsified(Dataset data)
+    {
+        var builder = new SparseFeaturesBuilder(data.RowSize);
+        var row = new float[data.RowSize];
+        for (int i = 0; i < data.Count; i++)
+        {
+            data.Row(i).CopyTo(row);
+            for (int j = 0; j < row.Length; j++) if (MathF.Abs(row[j]) < 0.08f) row[j] = 0;
+            builder.AppendDense(row);
+        }
+        return new Dataset(builder.Build(), data.FeatureShape, data.Labels, data.ClassNames, data.Source);
     }
 
     /// <summary>The trainer's settings with <paramref name="batchSize"/> rows per process.</summary>

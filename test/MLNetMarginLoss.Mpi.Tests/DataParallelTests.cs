@@ -34,6 +34,16 @@ public sealed class DataParallelTests
             Assert.AreEqual(singleValidation[i], distributedValidation[i], singleValidation[i] * LossTolerance, $"validation loss of epoch {i + 1}");
     }
 
+    /// <summary>Sparse rows (text features) go to each process's share of the batch as sparse batches, with the same result.</summary>
+    [TestMethod]
+    public void SparseRowsTrainAcrossProcessesAsInOne()
+    {
+        var job = new TestJob { Sparse = true, Validation = true };
+        Assert.IsTrue(job.Data().Train.IsSparse);
+        var ranks = new LoopbackWorld(2).Run(c => job.Train(c));
+        AssertSameTraining(job.Train(null), ranks[0]);
+    }
+
     /// <summary>Every head state that needs all classes or all rows: the replicated softmax head, AdaCos's statistics, MagFace's regulariser, CurricularFace's t, sub-centres, ElasticFace's random margins.</summary>
     [TestMethod]
     [DataRow(HeadKind.Softmax)]

@@ -74,7 +74,10 @@ internal static class RunFingerprint
     {
         list.Add((name + " rows", data.Count, true));
         list.Add((name + " sample shape", Hash(data.FeatureShape.ToString()), false));
-        list.Add((name + " features", Hash([data.Features]), false));
+        // Sparse rows: their offsets, columns and values (the same rows stored the other way differ, as the steps would).
+        list.Add((name + " features", data.Sparse is { } sparse
+            ? Hash(sparse)
+            : Hash([data.Features]), false));
         list.Add((name + " labels", data.Labels is null ? 0 : Hash(MemoryMarshal.AsBytes(data.Labels.AsSpan())), false));
         list.Add((name + " class names", Hash(string.Join("\n", data.ClassNames)), false));
     }
@@ -98,6 +101,15 @@ internal static class RunFingerprint
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         foreach (var a in arrays) sha.AppendData(MemoryMarshal.AsBytes(a.AsSpan()));
+        return Fold(sha.GetHashAndReset());
+    }
+
+    private static double Hash(SparseFeatures sparse)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        sha.AppendData(MemoryMarshal.AsBytes(sparse.RowOffsets.AsSpan()));
+        sha.AppendData(MemoryMarshal.AsBytes(sparse.Indices.AsSpan()));
+        sha.AppendData(MemoryMarshal.AsBytes(sparse.Values.AsSpan()));
         return Fold(sha.GetHashAndReset());
     }
 
