@@ -4,9 +4,12 @@
 #   libopenblas0-pthread   fast cblas_sgemm (the engine falls back to a managed GEMM without it)
 #   dataset-fashion-mnist  the real data the examples, the CLI's main job and the training tests use
 #   fonts-dejavu-core      DejaVu Sans, the font the plots draw their text in
+#   fonts-noto-cjk fonts-noto-cjk-extra fonts-wqy-zenhei fonts-wqy-microhei fonts-ipafont-gothic fonts-ipafont-mincho
+#                          the CJK typefaces the glyph data set (GlyphImages, examples/GlyphRecognition) renders
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-packages=(libopenblas0-pthread dataset-fashion-mnist fonts-dejavu-core)
+packages=(libopenblas0-pthread dataset-fashion-mnist fonts-dejavu-core
+  fonts-noto-cjk fonts-noto-cjk-extra fonts-wqy-zenhei fonts-wqy-microhei fonts-ipafont-gothic fonts-ipafont-mincho)
 
 missing=()
 for p in "${packages[@]}"; do
