@@ -6,9 +6,12 @@
 #   fonts-dejavu-core      DejaVu Sans, the font the plots draw their text in
 #   mpich                  MPICH's libmpich.so.12 and mpiexec: training across processes (MLNetMarginLoss.Mpi) and its tests
 #                          (MPI.NET speaks MPICH's interface; Open MPI's mpirun does not work with it)
+#   fonts-noto-cjk fonts-noto-cjk-extra fonts-wqy-zenhei fonts-wqy-microhei fonts-ipafont-gothic fonts-ipafont-mincho
+#                          the CJK typefaces the glyph data set (GlyphImages, examples/GlyphRecognition) renders
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-packages=(libopenblas0-pthread dataset-fashion-mnist fonts-dejavu-core mpich)
+packages=(libopenblas0-pthread dataset-fashion-mnist fonts-dejavu-core mpich
+  fonts-noto-cjk fonts-noto-cjk-extra fonts-wqy-zenhei fonts-wqy-microhei fonts-ipafont-gothic fonts-ipafont-mincho)
 
 missing=()
 for p in "${packages[@]}"; do
