@@ -45,7 +45,9 @@ internal static class DataViewReader
         var reader = new RowReader(source, featureCol, labelCol, rowSize);
         if (allowSparse && PrefersSparse(data, featureCol))
             return new Dataset(ReadSparse(data, columns, reader, out var sparseLabels), shape, sparseLabels, labelCol is null ? null : classNames, source);
-        if (data.GetRowCount() is { } known && known >= ParallelRows && known * rowSize <= Array.MaxLength
+        long? rowCount = data.GetRowCount();
+        if (rowCount is { } all && all * rowSize > Array.MaxLength) throw TooLargeForDenseRows(source, all, rowSize);
+        if (rowCount is { } known && known >= ParallelRows
             && ReadParallel(data, columns, reader, (int)known) is { } parallel)
             return new Dataset(parallel.Features, shape, parallel.Labels, labelCol is null ? null : classNames, source);
 
@@ -57,7 +59,10 @@ internal static class DataViewReader
         while (cursor.MoveNext())
         {
             if ((long)(n + 1) * rowSize > features.Length)
-                Array.Resize(ref features, checked(Math.Max(features.Length * 2, (n + 1) * rowSize)));
+            {
+                if ((long)(n + 1) * rowSize > Array.MaxLength) throw TooLargeForDenseRows(source, n + 1, rowSize);
+                Array.Resize(ref features, (int)Math.Min(Array.MaxLength, Math.Max(2L * features.Length, (long)(n + 1) * rowSize)));
+            }
             if (labels is not null && n >= labels.Length) Array.Resize(ref labels, labels.Length * 2);
             row(features, labels, n, n);
             n++;
@@ -66,6 +71,16 @@ internal static class DataViewReader
         if (labels is not null && labels.Length != n) Array.Resize(ref labels, n);
         return new Dataset(features, shape, labels, labelCol is null ? null : classNames, source);
     }
+
+    /// <summary>
+    /// The error for dense rows beyond one array (<see cref="Array.MaxLength"/> floats, 8 GB): the engine's dense dataset
+    /// is one <c>float[]</c>, so rows × values per row must stay below 2³¹. Sparse rows have 64-bit offsets and no such
+    /// limit; class centres and optimiser state (<see cref="RowMatrix"/>) have none either.
+    /// </summary>
+    internal static InvalidOperationException TooLargeForDenseRows(string source, long rows, int rowSize) => new(
+        $"{source}: {rows:N0} rows of {rowSize:N0} values are {rows * rowSize:N0} floats, more than the {Array.MaxLength:N0} one dense " +
+        "in-memory dataset holds. Train on fewer rows (mlContext.Data.TakeRows) or with fewer " +
+        "values per row (a smaller image, a feature selection); sparse feature columns (FeaturizeText) are read as sparse rows without this limit.");
 
     /// <summary>Views with at least this many rows are read by one cursor per core.</summary>
     private const int ParallelRows = 16_384;

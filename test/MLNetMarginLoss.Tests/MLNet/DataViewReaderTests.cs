@@ -37,4 +37,29 @@ public sealed class DataViewReaderTests
         var e = Assert.ThrowsExactly<ArgumentException>(() => DataViewReader.Read(view, "Features", "Label", new TensorShape(1, 28, 28), "training data", requireLabels: true));
         Assert.AreEqual("training data: row 12001, column 'Features' slot 9: expected a finite number, found NaN.", e.Message);
     }
+
+    [TestMethod]
+    public void DenseRowsBeyondOneArrayAreRefusedBeforeTheyAreRead()
+    {
+        // One real row of 1,000,000 values in a view that says it has 3,000: 3·10⁹ floats, more than one array holds.
+        const int width = 1_000_000;
+        var features = new float[width];
+        var view = new RowCountOf(new InMemoryDataView(features, [width], null, null), rows: 3000);
+        var e = Assert.ThrowsExactly<InvalidOperationException>(() => DataViewReader.Read(view, "Features", null, new TensorShape(width), "training data", requireLabels: false));
+        StringAssert.StartsWith(e.Message, "training data: 3,000 rows of 1,000,000 values are 3,000,000,000 floats, more than the 2,147,483,591 one dense in-memory dataset holds.");
+        StringAssert.Contains(e.Message, "sparse feature columns");
+
+        // The same view with its true row count reads.
+        Assert.AreEqual(1, DataViewReader.Read(new RowCountOf(view, rows: 1), "Features", null, new TensorShape(width), "training data", requireLabels: false).Count);
+    }
+
+    /// <summary>A view that reports another row count than its cursors give (as a lazily generated source may).</summary>
+    private sealed class RowCountOf(IDataView inner, long rows) : IDataView
+    {
+        public bool CanShuffle => inner.CanShuffle;
+        public DataViewSchema Schema => inner.Schema;
+        public long? GetRowCount() => rows;
+        public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null) => inner.GetRowCursor(columnsNeeded, rand);
+        public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) => inner.GetRowCursorSet(columnsNeeded, n, rand);
+    }
 }
