@@ -6,11 +6,12 @@
 // other faces), and open-set rejection (a gallery of the training images; the threshold accepts 95 % of known-character
 // images from held-out faces); and closed-set accuracy of the head on the training characters in 4 held-out faces.
 // Encoders: the seed tutorial's CNN, and the library's ResNet at half its default widths (16-32-64, one block per
-// stage); each head with its documented defaults; Adam 1e-3, cosine schedule, batch 256.
+// stage); each head with its documented defaults; Adam 1e-3, cosine schedule, batch 256. With --softmax-warmup N the
+// margin heads (not softmax and NormSoftmax) train their first N epochs as plain normalised softmax (SoftmaxWarmupEpochs).
 //
 //   dotnet run -c Release --project examples/GlyphRecognition -- [--chars 3755] [--train-chars 2500] [--variants 1]
 //       [--epochs 5] [--encoders cnn,resnet] [--seeds 1,2,3] [--resnet-seeds 1] [--heads softmax,normsoftmax,arcface,cosface,subcenter,adaface]
-//       [--pairs 20000] [--resume] [--out artifacts/GlyphRecognition]
+//       [--softmax-warmup 0] [--scale S] [--pairs 20000] [--resume] [--out artifacts/GlyphRecognition]
 //
 // Prints one table per encoder (mean ± standard deviation over the seeds) and the paired differences to softmax; writes
 // runs.tsv (one line per run), <encoder>-roc.png (every head's ROC on unseen characters, first seed),
@@ -33,8 +34,9 @@ var arguments = ExampleArgs.Parse(args, "GlyphRecognition: open-set recognition 
     new("seeds", "1,2,3", "seeds of the CNN runs (rendering, training, pair draw)"),
     new("resnet-seeds", "1", "seeds of the ResNet runs"),
     new("heads", "softmax,normsoftmax,arcface,cosface,subcenter,adaface", "heads to compare"),
-    new("scale", "", "scale s of the cosine heads (default: the library's, √2·ln(C − 1) ≈ 11.1 for 2,500 classes)"),
+    new("scale", "", "scale s of the cosine heads (default: the library's HeadDefaults.DefaultScale, 14.7 for 2,500 classes)"),
     new("pairs", "20000", "verification pairs of unseen-character images from different faces"),
+    new("softmax-warmup", "0", "epochs the margin heads train as plain normalised softmax before their margin switches on (SoftmaxWarmupEpochs)"),
     new("threads", "0", "training threads (0 = all cores)"),
     new("resume", "false", "keep the runs already in <out>/runs.tsv and train only the missing ones", IsFlag: true),
     new("out", "artifacts/GlyphRecognition", "output folder"));
@@ -66,6 +68,7 @@ ArcFaceTrainer Trainer(string head, EncoderKind encoder, int seed)
         Seed = seed,
         Threads = arguments.Int("threads"),
         HeadOptions = new HeadOptions { Scale = head == "softmax" ? null : scale },
+        SoftmaxWarmupEpochs = head is "softmax" or "normsoftmax" ? 0 : arguments.Int("softmax-warmup"),
     };
     var trainers = ml.MulticlassClassification.Trainers;
     return head switch
