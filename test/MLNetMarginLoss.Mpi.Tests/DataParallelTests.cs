@@ -1,4 +1,5 @@
 using MLNetMarginLoss.Heads;
+using MLNetMarginLoss.MLNet;
 using MLNetMarginLoss.Mpi.TestHost;
 using MLNetMarginLoss.Training;
 
@@ -27,7 +28,7 @@ public sealed class DataParallelTests
         var single = job.Train(null);
 
         AssertSameTraining(single, ranks[0]);
-        CollectionAssert.AreEqual(TestJob.Weights(ranks[0].Network), TestJob.Weights(ranks[1].Network), "both processes return the same model");
+        AssertRankZeroHasTheWholeHeadAndTheOthersTheirShards(ranks.Select(r => r.Network).ToArray());
         var distributedValidation = ranks[0].Network.History.Epochs.Select(e => e.ValidationLoss!.Value).ToArray();
         var singleValidation = single.Network.History.Epochs.Select(e => e.ValidationLoss!.Value).ToArray();
         for (int i = 0; i < singleValidation.Length; i++)
@@ -72,15 +73,62 @@ public sealed class DataParallelTests
     }
 
     [TestMethod]
-    public void ClassShardedPartialFcGivesEveryProcessTheSameCompleteModel()
+    public void ClassShardedPartialFcGivesRankZeroTheCompleteModelAndTheOthersTheirShards()
     {
         var job = new TestJob { Classes = 40, SampleRate = 0.25, Epochs = 3 };
         var ranks = new LoopbackWorld(2).Run(c => job.Train(c));
-        CollectionAssert.AreEqual(TestJob.Weights(ranks[0].Network), TestJob.Weights(ranks[1].Network));
-        var head = (CosineMarginHead)ranks[0].Network.Head;
-        Assert.AreEqual(40, head.Centers.ClassCount, "the returned head holds every class");
-        Assert.IsNull(head.Shard);
+        AssertRankZeroHasTheWholeHeadAndTheOthersTheirShards(ranks.Select(r => r.Network).ToArray());
         Assert.IsLessThan(ranks[0].Losses[0] * 0.7, ranks[0].Losses[^1], "training lowers the loss");
+
+        // What a user meets on rank 1: an embedding model (the same encoder), which refuses to classify and says where the classifier is.
+        var columns = ColumnNames.From(new ArcFaceTrainer.Options());
+        using var whole = new ArcFaceTransformer(ranks[0].Network, columns, "engine");
+        using var shard = new ArcFaceTransformer(ranks[1].Network, columns, "engine");
+        Assert.IsFalse(whole.IsEmbeddingModel);
+        Assert.IsTrue(shard.IsEmbeddingModel);
+        StringAssert.StartsWith(shard.EmbeddingModelReason, "this process is rank 1 of 2 of a class-sharded training run and holds the centres of classes 20 to 39 of 40 only");
+        var e = Assert.ThrowsExactly<ArgumentException>(() => shard.ClassCenters());
+        StringAssert.Contains(e.Message, "rank 0's model has the whole head");
+        var data = job.Data().Train;
+        Assert.ThrowsExactly<InvalidOperationException>(() => ranks[1].Network.Transform(data));
+        CollectionAssert.AreEqual(Embeddings(ranks[0].Network, data), Embeddings(ranks[1].Network, data), "both processes embed alike");
+    }
+
+    /// <summary>
+    /// The end of a distributed run: rank 0 returns the whole model; every other process the same encoder with its own
+    /// class shard of a cosine head (bit-identical to those rows of rank 0's head) or the same replicated softmax head.
+    /// </summary>
+    internal static void AssertRankZeroHasTheWholeHeadAndTheOthersTheirShards(TrainedNetwork[] ranks)
+    {
+        float[] EncoderWeights(TrainedNetwork n) => [.. n.Encoder.Network.NamedState().SelectMany(s => s.Parameter.Value)];
+        var zero = ranks[0];
+        Assert.IsNull(zero.PartialHeadReason);
+        for (int r = 1; r < ranks.Length; r++)
+        {
+            CollectionAssert.AreEqual(EncoderWeights(zero), EncoderWeights(ranks[r]), $"rank {r}'s encoder");
+            if (zero.Head is not CosineMarginHead whole)
+            {
+                CollectionAssert.AreEqual(TestJob.Weights(zero), TestJob.Weights(ranks[r]), $"rank {r}'s replicated head");
+                continue;
+            }
+            Assert.IsNull(whole.Shard);
+            Assert.AreEqual(zero.ClassNames.Count, whole.Centers.ClassCount, "rank 0's head holds every class");
+            var part = (CosineMarginHead)ranks[r].Head;
+            var shard = part.Shard!;
+            Assert.AreEqual(r, shard.Index);
+            Assert.AreEqual(ClassShard.Range(zero.ClassNames.Count, ranks.Length, r), (shard.FirstClass, shard.ClassCount));
+            int k = whole.SubCenters, e = whole.EmbeddingSize;
+            var rows = whole.Centers.Weight.ToArray().AsSpan(shard.FirstClass * k * e, shard.ClassCount * k * e).ToArray();
+            CollectionAssert.AreEqual(rows, part.Centers.Weight.ToArray(), $"rank {r}'s centres are rank 0's rows of its classes");
+            StringAssert.Contains(ranks[r].PartialHeadReason, $"rank {r} of {ranks.Length}");
+        }
+    }
+
+    private static float[] Embeddings(TrainedNetwork network, MLNetMarginLoss.Data.Dataset data)
+    {
+        var batch = new MLNetMarginLoss.Engine.Tensor(data.Count, data.FeatureShape);
+        data.Features.CopyTo(batch.Span);
+        return network.Encoder.Forward(batch, training: false).Span.ToArray();
     }
 
     [TestMethod]

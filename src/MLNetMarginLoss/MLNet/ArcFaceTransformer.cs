@@ -45,7 +45,7 @@ public sealed class ArcFaceTransformer : ITransformer, IDisposable
     private readonly ITransformer _chain;
     private readonly OnnxModelFile _onnxFile;
     private readonly ColumnNames _columns;
-    private readonly bool _hasClassCenters;
+    private readonly string? _noCentresReason;
 
     /// <summary>
     /// Wraps a trained network; <paramref name="classValues"/> are the training label key's values (default: the class
@@ -61,15 +61,20 @@ public sealed class ArcFaceTransformer : ITransformer, IDisposable
         ClassValues = classValues ?? LabelKeyValues.FromNames(network.ClassNames);
         if (ClassValues.Count != network.ClassNames.Count)
             throw new ArgumentException($"{ClassValues.Count} label key values for {network.ClassNames.Count} classes.", nameof(classValues));
-        _hasClassCenters = hasClassCenters;
+        _noCentresReason = network.PartialHeadReason is { } partial
+            ? $"This model has no complete class centres: {partial}."
+            : hasClassCenters ? null
+            : "This embedding model was read back from a file, which does not hold the class centres; build the k-NN classifier over the centres from the trained model (before saving it), or fit KnnClassifier on a gallery of labelled embeddings.";
         var ml = new MLContext(seed: 0);
         var metadata = Metadata(network, columns, backend, ClassValues);
         long metadataBytes = metadata.Sum(kv => 2L * (kv.Key.Length + kv.Value.Length));
         ClassifierBytes = InferenceGraph.ClassifierBytes(network, network.ClassNames, metadataBytes);
-        IsEmbeddingModel = !saveClassifier || !hasClassCenters || ClassifierBytes > OnnxSizeLimit.Current;
+        IsEmbeddingModel = !saveClassifier || _noCentresReason is not null || ClassifierBytes > OnnxSizeLimit.Current;
         if (IsEmbeddingModel)
         {
-            EmbeddingModelReason = !hasClassCenters
+            EmbeddingModelReason = network.PartialHeadReason is { } partialHead
+                ? partialHead
+                : !hasClassCenters
                 ? "it was read back from an embedding model, which holds no class centres"
                 : !saveClassifier
                     ? "Options.SaveClassifier is false"
@@ -123,11 +128,10 @@ public sealed class ArcFaceTransformer : ITransformer, IDisposable
     /// The class centres the head classifies by — [C·K, E] row-major, row j·K + k is centre k of class j — and K: the one
     /// place that reads them from the head (<see cref="Heads.ClassCenters.Weight"/>; not copied when they fit one page).
     /// </summary>
-    /// <exception cref="ArgumentException">The head has no class centres (the plain softmax head: a linear layer with bias), or this is an embedding model read back from a file, which holds none.</exception>
+    /// <exception cref="ArgumentException">The head has no class centres (the plain softmax head: a linear layer with bias), this is an embedding model read back from a file, which holds none, or a class shard's model (a process other than rank 0 of class-sharded training).</exception>
     internal (ReadOnlyMemory<float> Rows, int SubCenters) ClassCenters()
     {
-        if (!_hasClassCenters)
-            throw new ArgumentException("This embedding model was read back from a file, which does not hold the class centres; build the k-NN classifier over the centres from the trained model (before saving it), or fit KnnClassifier on a gallery of labelled embeddings.");
+        if (_noCentresReason is { } why) throw new ArgumentException(why);
         return Network.Head is CosineMarginHead head
             ? (head.Centers.Weight.PageCount == 1 ? head.Centers.Weight.Page(0) : head.Centers.Weight.ToArray(), head.SubCenters)
             : throw new ArgumentException($"The {Head} head is a linear layer with a bias, not class centres: its decision is not the most similar centre. Fit KnnClassifier on a gallery of labelled embeddings, or train a cosine head (e.g. NormSoftmax or ArcFace).");
@@ -213,10 +217,9 @@ public sealed class ArcFaceTransformer : ITransformer, IDisposable
     public void ExportOnnx(Stream destination)
     {
         ArgumentNullException.ThrowIfNull(destination);
-        if (ClassifierBytes > OnnxSizeLimit.Current || !_hasClassCenters)
-            throw new InvalidOperationException(_hasClassCenters
-                ? $"The classifier ({ClassifierBytes / 1e9:F1} GB with its class centres and names) does not fit in one ONNX graph (2 GB), so it cannot be exported; the saved ML.NET model is an embedding model (IsEmbeddingModel)."
-                : "This embedding model was read back from a file, which does not hold the class centres; it has no classifier to export.");
+        if (_noCentresReason is { } why) throw new InvalidOperationException($"{why} It has no classifier to export.");
+        if (ClassifierBytes > OnnxSizeLimit.Current)
+            throw new InvalidOperationException($"The classifier ({ClassifierBytes / 1e9:F1} GB with its class centres and names) does not fit in one ONNX graph (2 GB), so it cannot be exported; the saved ML.NET model is an embedding model (IsEmbeddingModel).");
         InferenceGraph.Build(Network, GraphNames(_columns) with { PredictedIndex = "PredictedIndex" }, InferenceGraphLayout.Batched, Metadata(Network, _columns, Backend, ClassValues)).WriteTo(destination);
     }
 

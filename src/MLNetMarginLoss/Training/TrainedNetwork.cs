@@ -48,10 +48,21 @@ internal sealed class TrainedNetwork
     /// <summary>Descriptive information saved with the model (options used, final metrics).</summary>
     public ModelInfo Info { get; }
 
+    /// <summary>
+    /// Null, or why the head holds only some classes' centres: on every process but rank 0 of a class-sharded training
+    /// run the head stays that process's shard (rank 0 alone receives the whole head), so the network embeds but does
+    /// not classify.
+    /// </summary>
+    public string? PartialHeadReason => Head is CosineMarginHead { Shard: { } s }
+        ? $"this process is rank {s.Index} of {s.Count} of a class-sharded training run and holds the centres of classes {s.FirstClass:N0} to {s.FirstClass + s.ClassCount - 1:N0} " +
+          $"of {s.TotalClasses:N0} only; rank 0's model has the whole head (save and classify with that one)"
+        : null;
+
     /// <summary>Scores every row of <paramref name="data"/>. Its label column, if any, is ignored.</summary>
     public PredictionSet Transform(Dataset data)
     {
         ArgumentNullException.ThrowIfNull(data);
+        if (PartialHeadReason is { } partial) throw new InvalidOperationException($"This network cannot score classes: {partial}.");
         CheckInput(data);
         int n = data.Count, c = ClassNames.Count, e = EmbeddingSize;
         var score = new float[n * c];

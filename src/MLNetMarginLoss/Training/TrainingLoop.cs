@@ -148,11 +148,11 @@ internal sealed class TrainingLoop
             kept.Restore();
             history.SelectedEpoch = kept.Epoch;
         }
-        var whole = _world?.GatherHeadEverywhere(head) ?? head;
-        RunRules.EnsureFiniteWeights(encoder, whole, history, _settings.LearningRate);
+        var final = _world?.GatherHeadToRankZero(head) ?? head;
+        RunRules.EnsureFiniteWeights(encoder, final, history, _settings.LearningRate);
         var description = _session.Describe();
         _world?.Describe(description);
-        return new TrainedNetwork(encoder, whole, _setup.Train.ClassNames, history, RunRules.Describe(_settings, _setup.Train, history, description));
+        return new TrainedNetwork(encoder, final, _setup.Train.ClassNames, history, RunRules.Describe(_settings, _setup.Train, history, description));
     }
 
     private EpochRecord RunEpoch(int epoch)

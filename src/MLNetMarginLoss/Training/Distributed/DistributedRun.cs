@@ -23,8 +23,10 @@ namespace MLNetMarginLoss.Training.Distributed;
 /// gathered to rank 0 page by page and written by rank 0 alone (atomically); every process restores from the same file
 /// (it must see the checkpoint directory: a shared file system, or the same path on one machine) and keeps its rows,
 /// so a run resumes with another number of processes as long as the global batch is the same.</item>
-/// <item>End: the centres are all-gathered into the whole head on every process, so <c>Fit</c> returns the same
-/// complete model everywhere (rank 0 saves it); during training no process holds more than its shard.</item>
+/// <item>End: the centres are gathered into the whole head on rank 0 alone, page by page, so rank 0's <c>Fit</c> returns
+/// the complete model (the one to save); every other process keeps its shard and returns the same encoder as an
+/// embedding model (<see cref="TrainedNetwork.PartialHeadReason"/>). No process but rank 0 ever holds the whole head,
+/// and rank 0 only when it writes a checkpoint and at the end.</item>
 /// </list>
 /// </summary>
 internal sealed class DistributedRun
@@ -132,8 +134,8 @@ internal sealed class DistributedRun
         return restored;
     }
 
-    /// <summary>The whole head from every process's shard, on every process (the end of training).</summary>
-    public MarginHead GatherHeadEverywhere(MarginHead head) => head is CosineMarginHead { Shard: not null } shard ? GatherHead(shard, root: -1)! : head;
+    /// <summary>The end of training: on rank 0 the whole head from every process's shard; on every other process its own shard.</summary>
+    public MarginHead GatherHeadToRankZero(MarginHead head) => head is CosineMarginHead { Shard: not null } shard ? GatherHead(shard, root: 0) ?? head : head;
 
     private CosineMarginHead? GatherHead(CosineMarginHead shard, int root)
     {

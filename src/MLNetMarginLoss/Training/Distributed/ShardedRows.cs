@@ -17,15 +17,14 @@ internal static class ShardedRows
     /// <summary>
     /// Gathers every shard's rows (this process's in <paramref name="shardPages"/>; shard r holds the rows
     /// <paramref name="rowsOf"/>(r), contiguous and in rank order) into the pages of the whole matrix of
-    /// <paramref name="totalRows"/> rows: on <paramref name="root"/> only, or on every process when root is −1; null on
-    /// the others.
+    /// <paramref name="totalRows"/> rows, on <paramref name="root"/> only; null on the others.
     /// </summary>
     public static float[][]? Gather(Communicator world, IReadOnlyList<float[]> shardPages, int cols, Func<int, (long First, long Count)> rowsOf, long totalRows, int root)
     {
         int perPage = RowsPerPage(cols);
         int pages = (int)((totalRows + perPage - 1) / perPage);
         var (mineFirst, _) = rowsOf(world.Rank);
-        bool receives = root < 0 || world.Rank == root;
+        bool receives = world.Rank == root;
         var result = receives ? new float[pages][] : null;
         var counts = new int[world.Size];
         float[] send = [];
@@ -46,8 +45,7 @@ internal static class ShardedRows
                 shardPages[(int)(local / perPage)].AsSpan((int)(local % perPage) * cols, cols).CopyTo(send.AsSpan(i * cols));
             }
             var page = receives ? new float[(b - a) * cols] : [];
-            if (root < 0) world.AllGather<float>(send.AsSpan(0, mine), page, counts);
-            else world.Gather<float>(send.AsSpan(0, mine), page, counts, root);
+            world.Gather<float>(send.AsSpan(0, mine), page, counts, root);
             if (result is not null) result[p] = page;
         }
         return result;
