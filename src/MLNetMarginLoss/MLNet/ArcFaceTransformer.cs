@@ -61,8 +61,9 @@ public sealed class ArcFaceTransformer : ITransformer, IDisposable
         ClassValues = classValues ?? LabelKeyValues.FromNames(network.ClassNames);
         if (ClassValues.Count != network.ClassNames.Count)
             throw new ArgumentException($"{ClassValues.Count} label key values for {network.ClassNames.Count} classes.", nameof(classValues));
-        _noCentresReason = network.PartialHeadReason is { } partial
-            ? $"This model has no complete class centres: {partial}."
+        string? partialHead = network.PartialHeadReason;
+        _noCentresReason = partialHead is not null
+            ? $"This model has no complete class centres: {partialHead}."
             : hasClassCenters ? null
             : "This embedding model was read back from a file, which does not hold the class centres; build the k-NN classifier over the centres from the trained model (before saving it), or fit KnnClassifier on a gallery of labelled embeddings.";
         var ml = new MLContext(seed: 0);
@@ -72,13 +73,10 @@ public sealed class ArcFaceTransformer : ITransformer, IDisposable
         IsEmbeddingModel = !saveClassifier || _noCentresReason is not null || ClassifierBytes > OnnxSizeLimit.Current;
         if (IsEmbeddingModel)
         {
-            EmbeddingModelReason = network.PartialHeadReason is { } partialHead
-                ? partialHead
-                : !hasClassCenters
-                ? "it was read back from an embedding model, which holds no class centres"
-                : !saveClassifier
-                    ? "Options.SaveClassifier is false"
-                    : $"its classifier ({ClassifierBytes / 1e9:F2} GB with {network.ClassNames.Count:N0} class centres of {network.EmbeddingSize} values and the class names) exceeds what one ONNX graph holds ({OnnxSizeLimit.Current / 1e9:F2} GB); classify by k-NN over the class centres: mlContext.MulticlassClassification.Trainers.KnnClassifier(model), built before saving";
+            EmbeddingModelReason = partialHead
+                ?? (!hasClassCenters ? "it was read back from an embedding model, which holds no class centres"
+                : !saveClassifier ? "Options.SaveClassifier is false"
+                : $"its classifier ({ClassifierBytes / 1e9:F2} GB with {network.ClassNames.Count:N0} class centres of {network.EmbeddingSize} values and the class names) exceeds what one ONNX graph holds ({OnnxSizeLimit.Current / 1e9:F2} GB); classify by k-NN over the class centres: mlContext.MulticlassClassification.Trainers.KnnClassifier(model), built before saving");
             metadata[OnnxModelReader.EmbeddingModelKey] = "true";
             OnnxModel = EmbeddingGraph.Build(network, columns.Features, columns.Embedding, flip: false, metadata).ToByteArray();
             _onnxFile = OnnxModelFile.Write(OnnxModel);

@@ -92,7 +92,7 @@ internal sealed class DistributedRun
             if (World.Rank == 0) checkpoint.Save(settings, train, state);
             return;
         }
-        var whole = GatherHead(shard, root: 0);
+        var whole = GatherHeadToRankZero(shard);
         var optimizer = GatherOptimizerState(state.Optimizer, shard);
         var run = GatherRun(state.Run, state.Encoder, shard, whole);
         if (whole is not null) checkpoint.Save(settings, train, state with { Head = whole, Optimizer = optimizer, Run = run! });
@@ -135,12 +135,13 @@ internal sealed class DistributedRun
     }
 
     /// <summary>The end of training: on rank 0 the whole head from every process's shard; on every other process its own shard.</summary>
-    public MarginHead GatherHeadToRankZero(MarginHead head) => head is CosineMarginHead { Shard: not null } shard ? GatherHead(shard, root: 0) ?? head : head;
+    public MarginHead GatherHeadToRankZero(MarginHead head) => head is CosineMarginHead { Shard: not null } shard ? GatherHeadToRankZero(shard) ?? head : head;
 
-    private CosineMarginHead? GatherHead(CosineMarginHead shard, int root)
+    /// <summary>The whole head from every process's shard on rank 0; null on the others.</summary>
+    private CosineMarginHead? GatherHeadToRankZero(CosineMarginHead shard)
     {
         var weight = shard.Centers.Weight;
-        var pages = ShardedRows.Gather(World, Pages(weight), weight.Cols, r => ShardRows(shard, r), TotalRows(shard), root);
+        var pages = ShardedRows.Gather(World, Pages(weight), weight.Cols, r => ShardRows(shard, r), TotalRows(shard), root: 0);
         if (pages is null) return null;
         var whole = WholeHead(shard);
         for (int p = 0; p < pages.Length; p++) pages[p].AsSpan().CopyTo(whole.Centers.Weight.Page(p));
